@@ -1,0 +1,374 @@
+package capool
+
+import (
+	"bytes"
+	"crypto/x509"
+	"encoding/asn1"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+)
+
+// maxSourceSize is the largest file or cadata accepted, so that a wrong
+// path (a disk image, /dev/zero) is refused rather than read into memory.
+// The biggest public bundles are well under 1 MiB.
+const maxSourceSize = 64 << 20
+
+// PEM block types that hold a certificate, as OpenSSL's PEM_X509_INFO_read_bio
+// reads them. Everything else (CRLs, keys, parameters) is skipped.
+const (
+	pemCertificate        = "CERTIFICATE"
+	pemX509Certificate    = "X509 CERTIFICATE" // OpenSSL's old name
+	pemTrustedCertificate = "TRUSTED CERTIFICATE"
+)
+
+var (
+	pemBegin = []byte("-----BEGIN ")
+	pemEnd   = []byte("-----END ")
+	pemDash  = []byte("-----")
+)
+
+// parsedCert is one certificate with its place in the input.
+type parsedCert struct {
+	cert       *x509.Certificate
+	block      int                             // 1-based PEM block; 0 for DER
+	constraint func([]*x509.Certificate) error // from TRUSTED CERTIFICATE trust settings
+}
+
+// blockErr is a problem with one block (or, for DER, one certificate).
+type blockErr struct {
+	block int
+	err   error
+}
+
+// parseResult is what parseCerts found.
+type parseResult struct {
+	certs []parsedCert
+	// bad lists blocks that claim to be certificates but cannot be used;
+	// explicit sources treat them as errors, the system store skips them.
+	bad []blockErr
+	// notes lists certificates deliberately left out (OpenSSL trust
+	// settings that reject them); never fatal.
+	notes []blockErr
+	// blocks is the number of PEM blocks seen, of any type.
+	blocks int
+}
+
+// isPEM reports whether data is PEM text rather than DER bytes, by content
+// as Python's cadata and smallstep's pemutil decide.
+func isPEM(data []byte) bool { return bytes.Contains(data, pemBegin) }
+
+// parseCerts reads every certificate in data, PEM or DER. With goCompat set
+// it reads only what crypto/x509's AppendCertsFromPEM reads (CERTIFICATE
+// blocks without headers), so that a listing of the system store matches the
+// pool Go builds from the same files.
+func parseCerts(data []byte, goCompat bool) parseResult {
+	if isPEM(data) {
+		return parsePEM(data, goCompat)
+	}
+	return parseDER(data)
+}
+
+// parsePEM reads a PEM bundle the way OpenSSL does: text outside blocks is
+// ignored, blocks of other types are skipped, and a certificate block that
+// does not decode is reported with its number.
+func parsePEM(data []byte, goCompat bool) parseResult {
+	var res parseResult
+	rest := data
+	for len(rest) > 0 {
+		start := nextLineWith(rest, pemBegin)
+		if start < 0 {
+			break
+		}
+		rest = rest[start:]
+		line, after := cutLine(rest)
+		typ, ok := pemLabel(line, pemBegin)
+		if !ok {
+			// Not a well-formed BEGIN line: plain text, as for OpenSSL.
+			rest = after
+			continue
+		}
+		res.blocks++
+		n := res.blocks
+		isCert := typ == pemCertificate || typ == pemX509Certificate || typ == pemTrustedCertificate
+		if goCompat && typ != pemCertificate {
+			isCert = false
+		}
+		endLine := append(append(append([]byte(nil), pemEnd...), typ...), pemDash...)
+		end := nextLineWith(after, endLine)
+		if end < 0 {
+			if isCert {
+				res.bad = append(res.bad, blockErr{n, fmt.Errorf("%s block has no END line", typ)})
+			}
+			rest = after
+			continue
+		}
+		_, next := cutLine(after[end:])
+		blockText := rest[:len(rest)-len(next)]
+		rest = next
+		if !isCert {
+			continue
+		}
+		blk, _ := pem.Decode(blockText)
+		if blk == nil || blk.Type != typ {
+			res.bad = append(res.bad, blockErr{n, fmt.Errorf("%s block is not valid PEM (bad base64 or headers)", typ)})
+			continue
+		}
+		if goCompat && len(blk.Headers) != 0 {
+			continue
+		}
+		if typ == pemTrustedCertificate {
+			pc, note, err := parseTrusted(blk.Bytes)
+			switch {
+			case err != nil:
+				res.bad = append(res.bad, blockErr{n, err})
+			case note != nil:
+				res.notes = append(res.notes, blockErr{n, note})
+			default:
+				pc.block = n
+				res.certs = append(res.certs, pc)
+			}
+			continue
+		}
+		cert, err := x509.ParseCertificate(blk.Bytes)
+		if err != nil {
+			res.bad = append(res.bad, blockErr{n, err})
+			continue
+		}
+		res.certs = append(res.certs, parsedCert{cert: cert, block: n})
+	}
+	return res
+}
+
+// nextLineWith returns the offset of the first line of data that starts
+// with prefix, or -1.
+func nextLineWith(data, prefix []byte) int {
+	off := 0
+	for {
+		if bytes.HasPrefix(data[off:], prefix) {
+			return off
+		}
+		i := bytes.Index(data[off:], append([]byte{'\n'}, prefix...))
+		if i < 0 {
+			return -1
+		}
+		off += i + 1
+	}
+}
+
+// cutLine splits data after its first newline.
+func cutLine(data []byte) (line, rest []byte) {
+	if i := bytes.IndexByte(data, '\n'); i >= 0 {
+		return data[:i], data[i+1:]
+	}
+	return data, nil
+}
+
+// pemLabel returns the type of a "-----BEGIN TYPE-----" line.
+func pemLabel(line, prefix []byte) (string, bool) {
+	line = bytes.TrimRight(line, " \t\r")
+	if !bytes.HasPrefix(line, prefix) || !bytes.HasSuffix(line, pemDash) || len(line) < len(prefix)+len(pemDash) {
+		return "", false
+	}
+	return string(line[len(prefix) : len(line)-len(pemDash)]), true
+}
+
+// parseDER reads one or several concatenated DER certificates.
+func parseDER(data []byte) parseResult {
+	var res parseResult
+	rest := data
+	for i := 1; len(rest) > 0; i++ {
+		off := len(data) - len(rest)
+		var raw asn1.RawValue
+		next, err := asn1.Unmarshal(rest, &raw)
+		if err != nil {
+			res.bad = append(res.bad, blockErr{0, fmt.Errorf("DER certificate %d at byte %d: %w", i, off, err)})
+			return res
+		}
+		rest = next
+		cert, err := x509.ParseCertificate(raw.FullBytes)
+		if err != nil {
+			res.bad = append(res.bad, blockErr{0, fmt.Errorf("DER certificate %d at byte %d: %w", i, off, err)})
+			continue
+		}
+		res.certs = append(res.certs, parsedCert{cert: cert})
+	}
+	return res
+}
+
+// certAux is OpenSSL's X509_CERT_AUX, the trust settings that follow the
+// certificate in a TRUSTED CERTIFICATE block.
+type certAux struct {
+	Trust  []asn1.ObjectIdentifier `asn1:"optional"`
+	Reject []asn1.ObjectIdentifier `asn1:"optional,tag:0"`
+	Alias  string                  `asn1:"optional,utf8"`
+	KeyID  []byte                  `asn1:"optional"`
+	Other  asn1.RawValue           `asn1:"optional,tag:1"`
+}
+
+var (
+	oidAnyEKU = asn1.ObjectIdentifier{2, 5, 29, 37, 0}
+	// ekuByOID maps the purposes OpenSSL trust settings name to Go's.
+	ekuByOID = map[string]x509.ExtKeyUsage{
+		"1.3.6.1.5.5.7.3.1": x509.ExtKeyUsageServerAuth,
+		"1.3.6.1.5.5.7.3.2": x509.ExtKeyUsageClientAuth,
+		"1.3.6.1.5.5.7.3.3": x509.ExtKeyUsageCodeSigning,
+		"1.3.6.1.5.5.7.3.4": x509.ExtKeyUsageEmailProtection,
+		"1.3.6.1.5.5.7.3.8": x509.ExtKeyUsageTimeStamping,
+		"1.3.6.1.5.5.7.3.9": x509.ExtKeyUsageOCSPSigning,
+	}
+)
+
+// parseTrusted reads the DER of a TRUSTED CERTIFICATE block: a certificate
+// followed by OpenSSL's auxiliary trust data. A certificate whose settings
+// reject some purpose is left out (note says why). One whose settings trust
+// only some purposes is kept with a constraint: leaves in chains anchored on
+// it must carry one of those extended key usages (or none at all).
+func parseTrusted(der []byte) (pc parsedCert, note, err error) {
+	var raw asn1.RawValue
+	auxDER, err := asn1.Unmarshal(der, &raw)
+	if err != nil {
+		return pc, nil, fmt.Errorf("TRUSTED CERTIFICATE: %w", err)
+	}
+	cert, err := x509.ParseCertificate(raw.FullBytes)
+	if err != nil {
+		return pc, nil, err
+	}
+	pc.cert = cert
+	if len(auxDER) == 0 {
+		return pc, nil, nil
+	}
+	var aux certAux
+	trailing, err := asn1.Unmarshal(auxDER, &aux)
+	if err != nil {
+		return pc, nil, fmt.Errorf("TRUSTED CERTIFICATE: trust settings: %w", err)
+	}
+	if len(trailing) > 0 {
+		return pc, nil, errors.New("TRUSTED CERTIFICATE: trailing data after trust settings")
+	}
+	if len(aux.Reject) > 0 {
+		return pc, fmt.Errorf("certificate %q is marked rejected (%s) by its OpenSSL trust settings; left out", cert.Subject, oidList(aux.Reject)), nil
+	}
+	if len(aux.Trust) == 0 {
+		return pc, nil, nil
+	}
+	var usages []x509.ExtKeyUsage
+	for _, oid := range aux.Trust {
+		if oid.Equal(oidAnyEKU) {
+			return pc, nil, nil
+		}
+		if u, ok := ekuByOID[oid.String()]; ok {
+			usages = append(usages, u)
+		}
+	}
+	if len(usages) == 0 {
+		return pc, fmt.Errorf("certificate %q is trusted only for %s by its OpenSSL trust settings, none of them a TLS purpose; left out", cert.Subject, oidList(aux.Trust)), nil
+	}
+	subject := cert.Subject.String()
+	pc.constraint = func(chain []*x509.Certificate) error {
+		if len(chain) == 0 || len(chain[0].ExtKeyUsage) == 0 {
+			return nil
+		}
+		for _, have := range chain[0].ExtKeyUsage {
+			if have == x509.ExtKeyUsageAny || slices.Contains(usages, have) {
+				return nil
+			}
+		}
+		return fmt.Errorf("capool: the trust settings of %q (TRUSTED CERTIFICATE) do not cover the leaf's extended key usages", subject)
+	}
+	return pc, nil, nil
+}
+
+func oidList(oids []asn1.ObjectIdentifier) string {
+	s := make([]string, len(oids))
+	for i, o := range oids {
+		s[i] = o.String()
+	}
+	return strings.Join(s, ", ")
+}
+
+// ParseCAData parses PEM text or DER bytes (one certificate, or several
+// concatenated) into certificates, as [Sources.CAData] is read. Input
+// containing "-----BEGIN " is PEM; anything else is DER.
+//
+// PEM input is read as OpenSSL reads a CA file: text between blocks is
+// ignored, CRL and key blocks are skipped, and CERTIFICATE, X509 CERTIFICATE
+// and TRUSTED CERTIFICATE blocks are read (a TRUSTED CERTIFICATE whose trust
+// settings reject a purpose is left out). A certificate block that does not
+// decode or parse is an error naming its 1-based block number, and input
+// with no certificate at all is an error. On error the returned slice is
+// nil. Errors are of type *[SourceError] with Source "cadata".
+func ParseCAData(data []byte) ([]*x509.Certificate, error) {
+	res, err := parseData(data)
+	if err != nil {
+		return nil, err
+	}
+	certs := make([]*x509.Certificate, len(res.certs))
+	for i, pc := range res.certs {
+		certs[i] = pc.cert
+	}
+	return certs, nil
+}
+
+// parseData parses cadata strictly.
+func parseData(data []byte) (parseResult, error) {
+	if len(data) > maxSourceSize {
+		return parseResult{}, &SourceError{Source: "cadata", Err: fmt.Errorf("%d bytes is over the %d MiB limit", len(data), maxSourceSize>>20)}
+	}
+	return strictResult(parseCerts(data, false), "cadata", "", false)
+}
+
+// strictResult turns the first bad block into an error, and an input with
+// no certificate into an error.
+func strictResult(res parseResult, source, path string, inDir bool) (parseResult, error) {
+	if len(res.bad) > 0 {
+		b := res.bad[0]
+		return parseResult{}, &SourceError{Source: source, Path: path, Block: b.block, Err: b.err, inDir: inDir}
+	}
+	if len(res.certs) == 0 {
+		msg := "no certificate found"
+		switch {
+		case len(res.notes) > 0:
+			msg = fmt.Sprintf("no usable certificate found (%d left out by their trust settings)", len(res.notes))
+		case res.blocks > 0:
+			msg = fmt.Sprintf("no certificate found among %d PEM blocks", res.blocks)
+		}
+		return parseResult{}, &SourceError{Source: source, Path: path, Err: errors.New(msg), inDir: inDir}
+	}
+	return res, nil
+}
+
+// readCapped reads a regular file of at most maxSourceSize bytes. It
+// follows symbolic links; the operating system refuses loops (ELOOP).
+func readCapped(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if fi.IsDir() {
+		return nil, errIsDir
+	}
+	if fi.Mode().IsRegular() && fi.Size() > maxSourceSize {
+		return nil, fmt.Errorf("%d bytes is over the %d MiB limit", fi.Size(), maxSourceSize>>20)
+	}
+	// Devices and pipes report no size: read them, but never past the cap.
+	data, err := io.ReadAll(io.LimitReader(f, maxSourceSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > maxSourceSize {
+		return nil, fmt.Errorf("over the %d MiB limit", maxSourceSize>>20)
+	}
+	return data, nil
+}
+
+var errIsDir = errors.New("is a directory, not a file")
