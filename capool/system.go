@@ -1,0 +1,93 @@
+package capool
+
+import (
+	"crypto/x509"
+	"sync"
+
+	"golang.org/x/crypto/x509roots/fallback/bundle"
+)
+
+// System returns a Pool holding the system's trust store, as
+// x509.SystemCertPool finds it (on Linux and other Unix systems it honours
+// SSL_CERT_FILE and SSL_CERT_DIR; on macOS and Windows the platform verifier
+// is used).
+//
+// Where the system has no store, or an empty one (a scratch container), the
+// Mozilla roots embedded from golang.org/x/crypto/x509roots/fallback/bundle
+// are used instead, with their distrust-after constraints honoured; the pool
+// then describes itself as "embedded Mozilla roots". Process-wide state is
+// not touched: x509.SetFallbackRoots is never called.
+//
+// The system store is read leniently: a root that does not parse is skipped
+// and reported by [Pool.Problems], so one odd root cannot empty the store.
+// See [Pool.Certificates] for what can be listed on each platform.
+func System() (*Pool, error) {
+	s, err := loadSystem()
+	if err != nil {
+		return nil, err
+	}
+	b := newBuilder()
+	b.p.system = s
+	b.p.sources = []string{s.desc}
+	return b.build(), nil
+}
+
+// systemStore is the system's trust store, or the embedded roots.
+type systemStore struct {
+	pool *x509.CertPool
+	desc string
+
+	// list lists the store's certificates for Certificates; it runs once,
+	// on first use, since it reads many files.
+	list     func() ([]entry, []error)
+	once     sync.Once
+	entries  []entry
+	problems []error
+}
+
+// listing returns the store's certificates and the problems met listing it.
+func (s *systemStore) listing() ([]entry, []error) {
+	s.once.Do(func() {
+		if s.list != nil {
+			e, p := s.list()
+			s.entries = e
+			s.problems = append(s.problems, p...)
+		}
+	})
+	return s.entries, s.problems
+}
+
+func loadSystem() (*systemStore, error) {
+	pool, err := x509.SystemCertPool()
+	if err == nil && pool != nil && !pool.Equal(x509.NewCertPool()) {
+		return &systemStore{pool: pool, desc: "system store", list: listSystemRoots}, nil
+	}
+	s := embeddedStore(bundle.Roots())
+	if err != nil {
+		s.problems = append(s.problems, &SourceError{Source: "system", Err: err})
+	}
+	return s, nil
+}
+
+// embeddedStore builds a store from the embedded Mozilla roots, adding the
+// constrained ones with AddCertWithConstraint.
+func embeddedStore(roots func(func(bundle.Root) bool)) *systemStore {
+	s := &systemStore{pool: x509.NewCertPool(), desc: "embedded Mozilla roots (no system store found)"}
+	i := 0
+	for r := range roots {
+		i++
+		cert, err := x509.ParseCertificate(r.Certificate)
+		if err != nil {
+			s.problems = append(s.problems, &SourceError{Source: "embedded", Block: 0, Err: err})
+			continue
+		}
+		if r.Constraint != nil {
+			s.pool.AddCertWithConstraint(cert, r.Constraint)
+		} else {
+			s.pool.AddCert(cert)
+		}
+		s.entries = append(s.entries, entry{Entry{Cert: cert, Source: "embedded"}, r.Constraint})
+	}
+	s.once.Do(func() {}) // entries are already listed
+	return s
+}
