@@ -1,0 +1,93 @@
+package internal
+
+import (
+	"crypto/tls"
+	"time"
+)
+
+// The defaults of tlsdefault are collected in this file, each with its
+// reason, so that they can be reviewed in one place. Both the root package
+// and package legacy read them from here.
+
+// MinVersion is the floor of both sides: TLS 1.2. TLS 1.0 and 1.1 lack AEAD
+// suites and modern signature negotiation (RFC 8996 deprecates them); they
+// are reachable only through package legacy.
+const MinVersion = tls.VersionTLS12
+
+// MaxVersion is left at zero so that crypto/tls offers its newest version
+// (TLS 1.3) first: TLS 1.3 is preferred whenever both sides speak it.
+const MaxVersion = 0
+
+// CipherSuites are the TLS 1.2 suites offered and accepted: ECDHE key
+// exchange (forward secrecy) with an AEAD cipher (AES-GCM or
+// ChaCha20-Poly1305) only. No CBC (padding-oracle attacks such as Lucky13),
+// no RSA key exchange (no forward secrecy, ROBOT), no 3DES (SWEET32), no RC4.
+// They are set explicitly so that neither a Go release nor a GODEBUG setting
+// can widen them. TLS 1.3 suites are all AEAD and are not configurable in
+// crypto/tls.
+func CipherSuites() []uint16 {
+	return []uint16{
+		tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+		tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+		tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+		tls.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+		tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+		tls.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+	}
+}
+
+// IsDefaultSuite reports whether id is one of CipherSuites or a TLS 1.3 suite.
+func IsDefaultSuite(id uint16) bool {
+	switch id {
+	case tls.TLS_AES_128_GCM_SHA256, tls.TLS_AES_256_GCM_SHA384, tls.TLS_CHACHA20_POLY1305_SHA256:
+		return true
+	}
+	for _, s := range CipherSuites() {
+		if s == id {
+			return true
+		}
+	}
+	return false
+}
+
+// Key exchange groups are left to crypto/tls (CurvePreferences nil): Go
+// offers the hybrid post-quantum X25519MLKEM768 first, then X25519 and the
+// NIST curves, and improves this list from release to release.
+
+// MinRSABits is the smallest RSA key accepted in a peer's chain (and in our
+// own certificate): 2048 bits, as OpenSSL's security level 2, which Python's
+// default context uses (112-bit security). Go itself accepts 1024-bit keys.
+const MinRSABits = 2048
+
+// MinECBits is the smallest elliptic-curve key accepted: 256 bits (P-256).
+// OpenSSL's level 2 would still take P-224; no public CA issues it and Go's
+// TLS stack cannot use it for signatures, so the floor is the smallest curve
+// actually deployed.
+const MinECBits = 256
+
+// SHA-1 signatures are refused anywhere in a verified chain except on the
+// self-signed trust anchor itself (whose signature is never checked): SHA-1
+// collisions are practical (SHAttered, 2017) and security level 2 forbids
+// them.
+
+// HandshakeTimeout is how long a server connection may take to complete
+// its handshake before it is closed, so that silent peers cannot hold
+// resources. http.Server has no such default.
+const HandshakeTimeout = 10 * time.Second
+
+// ReloadInterval is how often, at most, the files given to WithKeyPairFiles
+// are checked for changes (one stat of each per interval).
+const ReloadInterval = time.Second
+
+// HTTP/2 health checks on client connections: a PING is sent when nothing
+// was received for SendPingTimeout, and the connection is closed when the
+// PING is not answered within PingTimeout, so that a dead connection is
+// noticed instead of hanging requests.
+const (
+	SendPingTimeout = 30 * time.Second
+	PingTimeout     = 15 * time.Second
+)
+
+// NextProtos is the ALPN list of a server: HTTP/2 first, then HTTP/1.1, as
+// http.Server.ServeTLS would set it (http.Serve on a listener does not).
+func NextProtos() []string { return []string{"h2", "http/1.1"} }

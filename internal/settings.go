@@ -1,0 +1,49 @@
+// Package internal holds what the packages of tlsdefault share: the
+// defaults, the settings that options write, the chain policy, the
+// explanation of failed handshakes and the reloading of key pairs.
+package internal
+
+import (
+	"crypto/tls"
+	"fmt"
+	"log"
+	"time"
+
+	"github.com/tlsdefault/tlsdefault/capool"
+)
+
+// Settings is what the options of tlsdefault (and of package legacy) write
+// to. Only packages of this module can name it, which seals the Option
+// interface of the root package.
+type Settings struct {
+	CAFiles     []string
+	CAPaths     []string
+	CAData      [][]byte
+	Pools       []*capool.Pool
+	SystemRoots bool
+
+	Certificates []tls.Certificate
+	KeyPairFiles [][2]string
+
+	ClientAuth    tls.ClientAuthType
+	ClientAuthSet bool
+
+	MinVersion uint16
+
+	HandshakeTimeout time.Duration
+	MaxConns         int
+	ErrorLog         *log.Logger
+
+	// Legacy is set only by package legacy: the one way to go below the
+	// defaults.
+	Legacy *Legacy
+
+	// Errs collects the errors of options; constructors return them.
+	Errs []error
+}
+
+// Errorf records an option error, prefixed with the package and the name of
+// the option.
+func (s *Settings) Errorf(format string, args ...any) {
+	s.Errs = append(s.Errs, fmt.Errorf("tlsdefault: "+format, args...))
+}

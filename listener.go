@@ -1,0 +1,351 @@
+package tlsdefault
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"log"
+	"net"
+	"sync"
+	"time"
+
+	"golang.org/x/net/netutil"
+
+	"github.com/tlsdefault/tlsdefault/capool"
+	"github.com/tlsdefault/tlsdefault/internal"
+)
+
+// server is one server configuration and what it needs at handshake time.
+type server struct {
+	s      *internal.Settings
+	pool   *capool.Pool
+	trust  string
+	config *tls.Config
+	ids    []identity
+	legacy *internal.Legacy
+	// verifyClients is the mode asked for; with a lazy pool the config
+	// itself only requests certificates and VerifyConnection verifies.
+	verifyClients tls.ClientAuthType
+}
+
+// ServerConfig returns a new *tls.Config for the server side of TLS
+// (Python's Purpose.CLIENT_AUTH): TLS 1.2 floor, TLS 1.3 preferred, the
+// same AEAD suites as ClientConfig, ALPN "h2" and "http/1.1" so that
+// http.Server speaks HTTP/2, and no client certificates unless
+// WithClientAuth asks for them (then verified against the trust options,
+// with the same chain policy as on the client side).
+//
+// A certificate is required (WithCertificate or WithKeyPairFiles); a
+// missing one, a key that does not match, or a key below the floor is an
+// error here, not at the first handshake.
+//
+// Prefer Listen or NewListener, which also bound the time a handshake may
+// take. With http.Server.ServeTLS, set ReadHeaderTimeout: http.Server has
+// no handshake timeout of its own.
+func ServerConfig(opts ...Option) (*tls.Config, error) {
+	srv, err := newServer(opts)
+	if err != nil {
+		return nil, err
+	}
+	return srv.config, nil
+}
+
+func newServer(opts []Option) (*server, error) {
+	s, err := collect(opts)
+	if err != nil {
+		return nil, err
+	}
+	if len(s.Certificates) == 0 && len(s.KeyPairFiles) == 0 {
+		return nil, errors.New("tlsdefault: no server certificate; give one with WithCertificate or WithKeyPairFiles")
+	}
+	ids, err := loadIdentities(s)
+	if err != nil {
+		return nil, err
+	}
+	srv := &server{s: s, ids: ids, legacy: s.Legacy, verifyClients: s.ClientAuth}
+	cfg := &tls.Config{
+		MinVersion:     s.MinVersion,
+		MaxVersion:     internal.MaxVersion,
+		CipherSuites:   internal.CipherSuites(),
+		NextProtos:     internal.NextProtos(),
+		ClientAuth:     tls.NoClientCert,
+		GetCertificate: srv.getCertificate,
+		KeyLogWriter:   internal.KeyLogWriter(),
+	}
+	if s.ClientAuth != tls.NoClientCert {
+		if !s.HasTrustSource() {
+			return nil, errors.New("tlsdefault: WithClientAuth: verifying client certificates needs a trust source: add WithCAFile, WithCAPath, WithCAData or WithPool with the CA that issues them (WithSystemRoots would accept any publicly issued certificate, so it must be asked for explicitly)")
+		}
+		srv.pool, err = s.Trust(false)
+		if err != nil {
+			return nil, err
+		}
+		srv.trust = describeTrust(srv.pool)
+		cfg.ClientCAs = srv.pool.CertPool()
+		cfg.ClientAuth = s.ClientAuth
+		if srv.pool.Lazy() {
+			// The directory is consulted by VerifyConnection; crypto/tls
+			// only asks for the certificate here.
+			if s.ClientAuth == tls.RequireAndVerifyClientCert {
+				cfg.ClientAuth = tls.RequireAnyClientCert
+			} else {
+				cfg.ClientAuth = tls.RequestClientCert
+			}
+		}
+	} else if s.HasTrustSource() {
+		return nil, errors.New("tlsdefault: trust options on a server without WithClientAuth would be ignored (client certificates are not asked for); add WithClientAuth(tls.RequireAndVerifyClientCert) or tls.VerifyClientCertIfGiven, or drop the trust options")
+	}
+	cfg.VerifyConnection = srv.verifier("")
+	if l := srv.legacy; l != nil {
+		if !l.Scoped() {
+			l.Widen(cfg)
+		}
+		base := cfg.Clone()
+		cfg.GetConfigForClient = func(hello *tls.ClientHelloInfo) (*tls.Config, error) {
+			c := base.Clone()
+			if l.Matches(hello.ServerName) {
+				l.Widen(c)
+			}
+			remote := ""
+			if hello.Conn != nil {
+				remote = hello.Conn.RemoteAddr().String()
+			}
+			c.VerifyConnection = srv.verifierFor(hello.ServerName, remote)
+			return c, nil
+		}
+	}
+	srv.config = cfg
+	return srv, nil
+}
+
+// getCertificate picks the first identity the client supports (SNI name,
+// signature algorithms), or the first one.
+func (srv *server) getCertificate(hello *tls.ClientHelloInfo) (*tls.Certificate, error) {
+	if len(srv.ids) == 1 {
+		return srv.ids[0].current(), nil
+	}
+	var first *tls.Certificate
+	for _, id := range srv.ids {
+		c := id.current()
+		if first == nil {
+			first = c
+		}
+		if hello.SupportsCertificate(c) == nil {
+			return c, nil
+		}
+	}
+	return first, nil
+}
+
+func (srv *server) verifier(remote string) func(tls.ConnectionState) error {
+	return srv.verifierFor("", remote)
+}
+
+func (srv *server) verifierFor(sni, remote string) func(tls.ConnectionState) error {
+	return func(cs tls.ConnectionState) error {
+		if len(cs.PeerCertificates) > 0 && srv.verifyClients != tls.NoClientCert {
+			chains := cs.VerifiedChains
+			if srv.pool.Lazy() {
+				var err error
+				chains, err = srv.pool.Verify(cs.PeerCertificates[0], cs.PeerCertificates[1:], x509.VerifyOptions{
+					KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+				})
+				if err != nil {
+					return &tls.CertificateVerificationError{UnverifiedCertificates: cs.PeerCertificates, Err: err}
+				}
+			}
+			if len(chains) == 0 {
+				return errors.New("tlsdefault: the client's certificate was not verified")
+			}
+			if err := internal.CheckChains("client", chains); err != nil {
+				return &tls.CertificateVerificationError{UnverifiedCertificates: cs.PeerCertificates, Err: err}
+			}
+		}
+		if internal.IsLegacy(cs) {
+			if sni == "" {
+				sni = cs.ServerName
+			}
+			if srv.legacy == nil || !srv.legacy.Matches(sni) {
+				return fmt.Errorf("tlsdefault: a client negotiated %s with %s, which only package legacy allows", tls.VersionName(cs.Version), tls.CipherSuiteName(cs.CipherSuite))
+			}
+			srv.legacy.Observe(internal.Event{Side: "server", Host: sni, RemoteAddr: remote, Version: cs.Version, CipherSuite: cs.CipherSuite})
+		}
+		return nil
+	}
+}
+
+// Listen announces on the local network address (as net.Listen) and
+// returns a listener whose connections are *tls.Conn with the settings of
+// ServerConfig, each handshake already complete. A handshake that takes
+// longer than the handshake timeout (10 s, WithHandshakeTimeout) is closed
+// without holding up other connections, and WithMaxConns caps the open
+// connections. The options are checked before the address is bound.
+//
+// Use it with http.Server.Serve, which then serves HTTP/2 and HTTP/1.1.
+func Listen(network, addr string, opts ...Option) (net.Listener, error) {
+	srv, err := newServer(opts)
+	if err != nil {
+		return nil, err
+	}
+	inner, err := net.Listen(network, addr)
+	if err != nil {
+		return nil, fmt.Errorf("tlsdefault: %w", err)
+	}
+	return srv.listener(inner), nil
+}
+
+// NewListener wraps a listener the caller made (for example from systemd
+// socket activation) the way Listen does.
+func NewListener(inner net.Listener, opts ...Option) (net.Listener, error) {
+	if inner == nil {
+		return nil, errors.New("tlsdefault: NewListener: nil inner listener")
+	}
+	srv, err := newServer(opts)
+	if err != nil {
+		return nil, err
+	}
+	return srv.listener(inner), nil
+}
+
+func (srv *server) listener(inner net.Listener) *listener {
+	if srv.s.MaxConns > 0 {
+		// Inside the TLS layer: http.Server must still see *tls.Conn.
+		inner = netutil.LimitListener(inner, srv.s.MaxConns)
+	}
+	timeout := srv.s.HandshakeTimeout
+	if timeout <= 0 {
+		timeout = internal.HandshakeTimeout
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	l := &listener{
+		Listener: inner,
+		srv:      srv,
+		timeout:  timeout,
+		conns:    make(chan net.Conn),
+		dead:     make(chan struct{}),
+		ctx:      ctx,
+		cancel:   cancel,
+		logger:   srv.s.ErrorLog,
+	}
+	return l
+}
+
+// listener accepts in the background, handshakes each connection in its
+// own goroutine under a deadline, and hands out only connections whose
+// handshake completed. Close is idempotent.
+type listener struct {
+	net.Listener
+	srv     *server
+	timeout time.Duration
+
+	conns  chan net.Conn
+	start  sync.Once
+	dead   chan struct{} // closed when the accept loop has stopped
+	err    error         // why it stopped; read after dead is closed
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	closeOnce sync.Once
+	closeErr  error
+
+	logger *log.Logger
+	logMu  sync.Mutex
+	logAt  time.Time
+	logN   int
+}
+
+// Accept returns the next connection whose TLS handshake has completed.
+func (l *listener) Accept() (net.Conn, error) {
+	l.start.Do(func() { go l.acceptLoop() })
+	select {
+	case c := <-l.conns:
+		return c, nil
+	case <-l.dead:
+		return nil, l.err
+	}
+}
+
+func (l *listener) acceptLoop() {
+	defer close(l.dead)
+	var delay time.Duration
+	for {
+		raw, err := l.Listener.Accept()
+		if err != nil {
+			var te interface{ Temporary() bool }
+			if errors.As(err, &te) && te.Temporary() && l.ctx.Err() == nil {
+				// A transient error (such as too many open files): back
+				// off as http.Server does, up to one second.
+				delay = min(max(2*delay, 5*time.Millisecond), time.Second)
+				select {
+				case <-time.After(delay):
+					continue
+				case <-l.ctx.Done():
+				}
+			}
+			l.err = err
+			return
+		}
+		delay = 0
+		go l.handshake(raw)
+	}
+}
+
+func (l *listener) handshake(raw net.Conn) {
+	deadline := time.Now().Add(l.timeout)
+	raw.SetDeadline(deadline)
+	ctx, cancel := context.WithDeadline(l.ctx, deadline)
+	defer cancel()
+	tc := tls.Server(raw, l.srv.config)
+	if err := tc.HandshakeContext(ctx); err != nil {
+		raw.Close()
+		l.logHandshake(raw.RemoteAddr(), err)
+		return
+	}
+	raw.SetDeadline(time.Time{})
+	select {
+	case l.conns <- tc:
+	case <-l.ctx.Done():
+		tc.Close()
+	}
+}
+
+// logHandshake reports failed handshakes at most once a second, with a
+// count of those left out, so that a flood of bad peers cannot flood the
+// log.
+func (l *listener) logHandshake(remote net.Addr, err error) {
+	l.logMu.Lock()
+	now := time.Now()
+	if now.Sub(l.logAt) < time.Second {
+		l.logN++
+		l.logMu.Unlock()
+		return
+	}
+	n := l.logN
+	l.logAt, l.logN = now, 0
+	l.logMu.Unlock()
+	err = internal.Explain(err, internal.Context{Side: "server", Host: remote.String(), Trust: l.srv.trust, Legacy: l.srv.legacy != nil})
+	msg := fmt.Sprintf("tlsdefault: %v", err)
+	if he, ok := errors.AsType[*internal.HandshakeError](err); ok {
+		msg = he.Error()
+	}
+	if n > 0 {
+		msg += fmt.Sprintf(" (and %d more failed handshakes in the last second)", n)
+	}
+	if l.logger != nil {
+		l.logger.Print(msg)
+	} else {
+		log.Print(msg)
+	}
+}
+
+// Close stops accepting, closes the listener and aborts handshakes in
+// progress. Calling it again returns nil.
+func (l *listener) Close() error {
+	l.closeOnce.Do(func() {
+		l.cancel()
+		l.closeErr = l.Listener.Close()
+	})
+	return l.closeErr
+}

@@ -1,0 +1,216 @@
+package tlsdefault
+
+import (
+	"crypto/tls"
+	"fmt"
+	"log"
+	"time"
+
+	"github.com/tlsdefault/tlsdefault/capool"
+	"github.com/tlsdefault/tlsdefault/internal"
+)
+
+// An Option changes one setting of a client or server built by this
+// package. Options are made only by the With... functions of this package
+// and by package legacy: the method's parameter type is internal to this
+// module, so no other package can implement Option, and nothing outside
+// legacy can go below the defaults.
+//
+// An option given bad input does not panic: the constructor it is passed to
+// returns an error that names the option.
+type Option interface {
+	Apply(*internal.Settings)
+}
+
+type optionFunc func(*internal.Settings)
+
+func (f optionFunc) Apply(s *internal.Settings) { f(s) }
+
+// WithCAFile trusts the certificates in a PEM file (a bundle), like
+// Python's cafile. Text between the PEM blocks is ignored. Once any trust
+// option is given, only the given sources are trusted; add WithSystemRoots
+// to trust the system store as well. An empty path is an error, never a
+// fall-back to the system store.
+func WithCAFile(path string) Option {
+	return optionFunc(func(s *internal.Settings) {
+		if path == "" {
+			s.Errorf("WithCAFile: empty path; name a PEM file of CA certificates, or leave the option out to use the system store")
+			return
+		}
+		s.CAFiles = append(s.CAFiles, path)
+	})
+}
+
+// WithCAPath trusts the certificates in a directory, like Python's capath:
+// OpenSSL's hashed layout (<hash>.N, as made by `openssl rehash` or
+// [capool.Rehash]), looked up by issuer when a handshake needs them, and
+// plain .pem, .crt and .cer files, read at once. An empty path is an error.
+func WithCAPath(dir string) Option {
+	return optionFunc(func(s *internal.Settings) {
+		if dir == "" {
+			s.Errorf("WithCAPath: empty directory name; name a directory of CA certificates, or leave the option out to use the system store")
+			return
+		}
+		s.CAPaths = append(s.CAPaths, dir)
+	})
+}
+
+// WithCAData trusts the certificates in data, like Python's cadata: PEM
+// text or DER bytes, one certificate or several. Empty data is an error.
+func WithCAData(data []byte) Option {
+	return optionFunc(func(s *internal.Settings) {
+		if len(data) == 0 {
+			s.Errorf("WithCAData: no data; give PEM text or DER bytes of CA certificates, or leave the option out to use the system store")
+			return
+		}
+		s.CAData = append(s.CAData, data)
+	})
+}
+
+// WithPool trusts the certificates of a pool built with package capool. A
+// nil pool is an error.
+func WithPool(p *capool.Pool) Option {
+	return optionFunc(func(s *internal.Settings) {
+		if p == nil {
+			s.Errorf("WithPool: nil pool; build one with capool.Load or capool.System")
+			return
+		}
+		if p.Len() == 0 && !p.Lazy() && !p.IncludesSystem() {
+			s.Errorf("WithPool: the pool is empty; it would trust nothing")
+			return
+		}
+		s.Pools = append(s.Pools, p)
+	})
+}
+
+// WithSystemRoots adds the system's trust store (honouring SSL_CERT_FILE
+// and SSL_CERT_DIR, with Mozilla's roots embedded for systems that have
+// none) to the other trust options. A client with no trust option at all
+// uses the system store anyway; a server never does unless asked, because
+// any publicly issued certificate would then pass as a client certificate.
+func WithSystemRoots() Option {
+	return optionFunc(func(s *internal.Settings) { s.SystemRoots = true })
+}
+
+// WithCertificate sets the certificate this side presents: a server's
+// identity, or a client certificate for mutual TLS (Python's
+// load_cert_chain). It may be given more than once; a server then picks by
+// the client's SNI name and supported algorithms. The constructor checks
+// that the key matches the certificate and meets the key size floor.
+func WithCertificate(cert tls.Certificate) Option {
+	return optionFunc(func(s *internal.Settings) {
+		s.Certificates = append(s.Certificates, cert)
+	})
+}
+
+// WithKeyPairFiles reads the certificate (PEM, leaf first, then
+// intermediates) and private key (PEM) this side presents from two files,
+// and reads them again when either changes on disk: checked at most once a
+// second, swapped atomically, and a broken new pair is reported once while
+// the last good pair keeps serving. The files must load when the
+// constructor runs.
+func WithKeyPairFiles(certFile, keyFile string) Option {
+	return optionFunc(func(s *internal.Settings) {
+		if certFile == "" || keyFile == "" {
+			s.Errorf("WithKeyPairFiles: empty file name (certificate %q, key %q)", certFile, keyFile)
+			return
+		}
+		s.KeyPairFiles = append(s.KeyPairFiles, [2]string{certFile, keyFile})
+	})
+}
+
+// WithClientAuth makes a server ask for client certificates, like Python's
+// verify_mode on a server context: tls.VerifyClientCertIfGiven
+// (CERT_OPTIONAL) or tls.RequireAndVerifyClientCert (CERT_REQUIRED).
+// Without it a server asks for none (tls.NoClientCert, CERT_NONE).
+// Verifying needs a trust source (WithCAFile, WithCAPath, WithCAData,
+// WithPool, or deliberately WithSystemRoots); without one the constructor
+// fails. Modes that accept unverified certificates (tls.RequestClientCert,
+// tls.RequireAnyClientCert) are refused.
+func WithClientAuth(t tls.ClientAuthType) Option {
+	return optionFunc(func(s *internal.Settings) {
+		switch t {
+		case tls.NoClientCert, tls.VerifyClientCertIfGiven, tls.RequireAndVerifyClientCert:
+			s.ClientAuth, s.ClientAuthSet = t, true
+		case tls.RequestClientCert, tls.RequireAnyClientCert:
+			s.Errorf("WithClientAuth: %v accepts client certificates without verifying them; use tls.VerifyClientCertIfGiven or tls.RequireAndVerifyClientCert with a trust option", t)
+		default:
+			s.Errorf("WithClientAuth: unknown client auth type %d", int(t))
+		}
+	})
+}
+
+// WithMinVersion raises the lowest protocol version: tls.VersionTLS12 (the
+// default) or tls.VersionTLS13. Anything else is an error: the only way
+// below TLS 1.2 is package legacy.
+func WithMinVersion(v uint16) Option {
+	return optionFunc(func(s *internal.Settings) {
+		switch v {
+		case tls.VersionTLS12, tls.VersionTLS13:
+			s.MinVersion = v
+		case tls.VersionTLS10, tls.VersionTLS11, 0x0300:
+			s.Errorf("WithMinVersion: %s is below the floor of TLS 1.2; to talk to an old peer, see package legacy", tls.VersionName(v))
+		default:
+			s.Errorf("WithMinVersion: unknown protocol version %#04x; use tls.VersionTLS12 or tls.VersionTLS13", v)
+		}
+	})
+}
+
+// WithHandshakeTimeout sets how long a handshake may take. On a server
+// (Listen, NewListener) a connection that has not completed its handshake
+// by then is closed; the default is 10 seconds. On a client it sets
+// http.Transport.TLSHandshakeTimeout (default 10 seconds).
+func WithHandshakeTimeout(d time.Duration) Option {
+	return optionFunc(func(s *internal.Settings) {
+		if d <= 0 {
+			s.Errorf("WithHandshakeTimeout: %v is not a positive duration", d)
+			return
+		}
+		s.HandshakeTimeout = d
+	})
+}
+
+// WithMaxConns caps the connections a listener from Listen or NewListener
+// keeps open at once, handshaking or not (with
+// golang.org/x/net/netutil.LimitListener, placed inside the TLS layer so
+// that http.Server still sees *tls.Conn). Without it there is no cap.
+func WithMaxConns(n int) Option {
+	return optionFunc(func(s *internal.Settings) {
+		if n <= 0 {
+			s.Errorf("WithMaxConns: %d is not a positive number of connections", n)
+			return
+		}
+		s.MaxConns = n
+	})
+}
+
+// WithErrorLog sets where a listener reports failed handshakes (at a
+// bounded rate) and where reloading key pairs reports broken files. The
+// default is the standard logger of package log.
+func WithErrorLog(l *log.Logger) Option {
+	return optionFunc(func(s *internal.Settings) {
+		if l == nil {
+			s.Errorf("WithErrorLog: nil logger")
+			return
+		}
+		s.ErrorLog = l
+	})
+}
+
+// collect applies the options in order and returns their first error.
+func collect(opts []Option) (*internal.Settings, error) {
+	s := &internal.Settings{}
+	for i, o := range opts {
+		if o == nil {
+			return nil, fmt.Errorf("tlsdefault: option %d is nil", i+1)
+		}
+		o.Apply(s)
+	}
+	if len(s.Errs) > 0 {
+		return nil, s.Errs[0]
+	}
+	if s.MinVersion == 0 {
+		s.MinVersion = internal.MinVersion
+	}
+	return s, nil
+}

@@ -1,0 +1,310 @@
+package tlsdefault
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptrace"
+	"strings"
+
+	"github.com/hashicorp/go-cleanhttp"
+
+	"github.com/tlsdefault/tlsdefault/capool"
+	"github.com/tlsdefault/tlsdefault/internal"
+)
+
+// client is one client configuration and what it needs at handshake time.
+type client struct {
+	s      *internal.Settings
+	pool   *capool.Pool
+	trust  string
+	config *tls.Config
+	ids    []identity
+	legacy *internal.Legacy
+}
+
+// identity is one certificate this side can present: fixed, or reloaded
+// from files.
+type identity struct {
+	cert *tls.Certificate
+	kp   *internal.KeyPair
+}
+
+func (id identity) current() *tls.Certificate {
+	if id.kp != nil {
+		return id.kp.Current()
+	}
+	return id.cert
+}
+
+// loadIdentities checks the certificates and reads the key pair files.
+func loadIdentities(s *internal.Settings) ([]identity, error) {
+	var ids []identity
+	for i := range s.Certificates {
+		c := s.Certificates[i]
+		if err := internal.CheckCertificate(&c); err != nil {
+			return nil, fmt.Errorf("tlsdefault: WithCertificate: %w", err)
+		}
+		ids = append(ids, identity{cert: &c})
+	}
+	for _, f := range s.KeyPairFiles {
+		kp, err := internal.LoadKeyPair(f[0], f[1], s.ErrorLog)
+		if err != nil {
+			return nil, fmt.Errorf("tlsdefault: %w", err)
+		}
+		ids = append(ids, identity{kp: kp})
+	}
+	return ids, nil
+}
+
+func describeTrust(p *capool.Pool) string {
+	if p == nil {
+		return ""
+	}
+	return p.Describe()
+}
+
+// ClientConfig returns a new *tls.Config for the client side of TLS
+// (Python's Purpose.SERVER_AUTH): the server's certificate is always
+// verified and its host name always checked; TLS 1.2 is the floor and TLS
+// 1.3 is preferred; TLS 1.2 uses only ECDHE suites with AES-GCM or
+// ChaCha20-Poly1305; the server's chain must use RSA keys of at least 2048
+// bits or EC keys of at least 256 bits and no SHA-1 signatures; sessions are
+// resumed through a session cache of the config; and SSLKEYLOGFILE is
+// honoured, with a warning.
+//
+// With no trust option the system store is trusted; with WithCAFile,
+// WithCAPath, WithCAData or WithPool only those are (add WithSystemRoots for
+// both).
+//
+// The config's VerifyConnection enforces the chain policy and, with a
+// hashed WithCAPath, performs the verification itself (the CAs are looked up
+// in the directory at handshake time, so InsecureSkipVerify is set and
+// VerifyConnection does what crypto/tls would): wrap it if you need your
+// own check, never replace it. As with any *tls.Config, do not modify it
+// once it is in use; Clone it instead.
+func ClientConfig(opts ...Option) (*tls.Config, error) {
+	c, err := newClient(opts)
+	if err != nil {
+		return nil, err
+	}
+	return c.config, nil
+}
+
+func newClient(opts []Option) (*client, error) {
+	s, err := collect(opts)
+	if err != nil {
+		return nil, err
+	}
+	if s.ClientAuthSet {
+		return nil, errors.New("tlsdefault: WithClientAuth applies to servers (ServerConfig, Listen, NewListener), not to clients")
+	}
+	if s.MaxConns > 0 {
+		return nil, errors.New("tlsdefault: WithMaxConns applies to servers (Listen, NewListener); for a client set http.Transport.MaxConnsPerHost")
+	}
+	pool, err := s.Trust(true)
+	if err != nil {
+		return nil, err
+	}
+	ids, err := loadIdentities(s)
+	if err != nil {
+		return nil, err
+	}
+	c := &client{s: s, pool: pool, trust: describeTrust(pool), ids: ids, legacy: s.Legacy}
+	cfg := &tls.Config{
+		MinVersion:         s.MinVersion,
+		MaxVersion:         internal.MaxVersion,
+		CipherSuites:       internal.CipherSuites(),
+		RootCAs:            pool.CertPool(),
+		ClientSessionCache: tls.NewLRUClientSessionCache(0),
+		KeyLogWriter:       internal.KeyLogWriter(),
+	}
+	if pool.Lazy() {
+		cfg.InsecureSkipVerify = true // verified by VerifyConnection, against the directory
+	}
+	if len(ids) > 0 {
+		cfg.GetClientCertificate = c.getClientCertificate
+	}
+	if c.legacy != nil {
+		c.legacy.Widen(cfg)
+	}
+	cfg.VerifyConnection = c.verifier("")
+	c.config = cfg
+	return c, nil
+}
+
+func (c *client) getClientCertificate(cri *tls.CertificateRequestInfo) (*tls.Certificate, error) {
+	var first *tls.Certificate
+	for _, id := range c.ids {
+		cert := id.current()
+		if first == nil {
+			first = cert
+		}
+		if cri.SupportsCertificate(cert) == nil {
+			return cert, nil
+		}
+	}
+	return first, nil
+}
+
+// verifier returns the VerifyConnection of a client config. host is the
+// name dialled when known (NewTransport knows it, even for an IP address,
+// which crypto/tls does not put in ConnectionState.ServerName).
+func (c *client) verifier(host string) func(tls.ConnectionState) error {
+	return func(cs tls.ConnectionState) error {
+		name := host
+		if name == "" {
+			name = cs.ServerName
+		}
+		chains := cs.VerifiedChains
+		if c.pool.Lazy() {
+			if name == "" {
+				return errors.New("tlsdefault: cannot check the server's name: ServerName is empty or an IP address, and a hashed WithCAPath is verified at handshake time; dial by host name, or use NewTransport or NewClient, which know the address dialled")
+			}
+			if len(cs.PeerCertificates) == 0 {
+				return errors.New("tlsdefault: the server sent no certificate")
+			}
+			var err error
+			chains, err = c.pool.Verify(cs.PeerCertificates[0], cs.PeerCertificates[1:], x509.VerifyOptions{
+				DNSName:   name,
+				KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+			})
+			if err != nil {
+				return &tls.CertificateVerificationError{UnverifiedCertificates: cs.PeerCertificates, Err: err}
+			}
+		}
+		if len(chains) == 0 {
+			return errors.New("tlsdefault: the server's certificate was not verified (InsecureSkipVerify cannot turn verification off in a tlsdefault config)")
+		}
+		if err := internal.CheckChains("server", chains); err != nil {
+			return &tls.CertificateVerificationError{UnverifiedCertificates: cs.PeerCertificates, Err: err}
+		}
+		if internal.IsLegacy(cs) {
+			if c.legacy == nil || !c.legacy.Matches(name) {
+				return fmt.Errorf("tlsdefault: %s negotiated %s with %s, which only package legacy allows, and legacy mode does not cover this host", name, tls.VersionName(cs.Version), tls.CipherSuiteName(cs.CipherSuite))
+			}
+			c.legacy.Observe(internal.Event{Side: "client", Host: name, Version: cs.Version, CipherSuite: cs.CipherSuite})
+		}
+		return nil
+	}
+}
+
+// NewTransport returns a new *http.Transport that uses the settings of
+// ClientConfig. It is built on cleanhttp.DefaultPooledTransport (proxy from
+// the environment, dial and handshake timeouts, keep-alives, a pool of idle
+// connections), speaks HTTP/1.1 and HTTP/2 (Transport.Protocols), and
+// checks idle HTTP/2 connections with pings (a ping after 30 s of silence,
+// closed when not answered within 15 s). Every call returns a new transport
+// with its own session cache; nothing global is changed.
+//
+// Direct HTTPS connections are made by the transport's DialTLSContext,
+// which does the handshake with a clone of TLSClientConfig (applying a
+// legacy scope per host) and returns errors as *HandshakeError, which
+// explains the failure and wraps the error of crypto/tls.
+func NewTransport(opts ...Option) (*http.Transport, error) {
+	c, err := newClient(opts)
+	if err != nil {
+		return nil, err
+	}
+	return c.transport(), nil
+}
+
+func (c *client) transport() *http.Transport {
+	t := cleanhttp.DefaultPooledTransport()
+	t.TLSClientConfig = c.config
+	t.ForceAttemptHTTP2 = true
+	t.Protocols = new(http.Protocols)
+	t.Protocols.SetHTTP1(true)
+	t.Protocols.SetHTTP2(true)
+	t.HTTP2 = &http.HTTP2Config{
+		SendPingTimeout: internal.SendPingTimeout,
+		PingTimeout:     internal.PingTimeout,
+	}
+	if c.s.HandshakeTimeout > 0 {
+		t.TLSHandshakeTimeout = c.s.HandshakeTimeout
+	}
+	t.DialTLSContext = c.dialTLS(t)
+	return t
+}
+
+// dialTLS dials and handshakes for t, reading t's fields at each call so
+// that changes made to the transport before use are honoured.
+func (c *client) dialTLS(t *http.Transport) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		host, _, err := net.SplitHostPort(addr)
+		if err != nil {
+			return nil, fmt.Errorf("tlsdefault: %w", err)
+		}
+		dial := t.DialContext
+		if dial == nil {
+			dial = (&net.Dialer{}).DialContext
+		}
+		raw, err := dial(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		base := t.TLSClientConfig
+		if base == nil {
+			base = c.config
+		}
+		cfg := base.Clone()
+		if cfg.ServerName == "" {
+			cfg.ServerName = host
+		}
+		inLegacy := false
+		if base == c.config {
+			inLegacy = c.legacy != nil && c.legacy.Matches(host)
+			if c.legacy != nil && !inLegacy {
+				// Out of the legacy scope: offer only the defaults.
+				cfg.MinVersion = c.s.MinVersion
+				cfg.CipherSuites = internal.CipherSuites()
+			}
+			cfg.VerifyConnection = c.verifier(host)
+		}
+		if t.TLSHandshakeTimeout > 0 {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, t.TLSHandshakeTimeout)
+			defer cancel()
+		}
+		trace := httptrace.ContextClientTrace(ctx)
+		if trace != nil && trace.TLSHandshakeStart != nil {
+			trace.TLSHandshakeStart()
+		}
+		tc := tls.Client(raw, cfg)
+		err = tc.HandshakeContext(ctx)
+		if trace != nil && trace.TLSHandshakeDone != nil {
+			trace.TLSHandshakeDone(tc.ConnectionState(), err)
+		}
+		if err != nil {
+			raw.Close()
+			return nil, internal.Explain(err, internal.Context{
+				Side: "client", Host: hostForMessage(host, cfg.ServerName), Trust: c.trust,
+				Legacy: inLegacy, MinVersion: cfg.MinVersion,
+			})
+		}
+		return tc, nil
+	}
+}
+
+func hostForMessage(host, serverName string) string {
+	if serverName != "" && !strings.EqualFold(serverName, host) {
+		return serverName + " (" + host + ")"
+	}
+	return host
+}
+
+// NewClient returns a new *http.Client on a transport from NewTransport: a
+// drop-in for http.DefaultClient with the defaults of this package. It has
+// no overall timeout, like http.DefaultClient; set Client.Timeout or use
+// request contexts.
+func NewClient(opts ...Option) (*http.Client, error) {
+	t, err := NewTransport(opts...)
+	if err != nil {
+		return nil, err
+	}
+	return &http.Client{Transport: t}, nil
+}
