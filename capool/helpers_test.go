@@ -60,7 +60,21 @@ func newCA(t testing.TB, cn string) *testCA {
 // newCAName makes a self-signed CA; rawSubject, if set, is used verbatim.
 func newCAName(t testing.TB, name pkix.Name, rawSubject []byte) *testCA {
 	t.Helper()
-	key := sharedKey(t)
+	return newCAKey(t, name, rawSubject, sharedKey(t))
+}
+
+// newCAOwnKey makes a self-signed CA with a key of its own.
+func newCAOwnKey(t testing.TB, cn string) *testCA {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return newCAKey(t, pkix.Name{CommonName: cn, Organization: []string{"capool test"}}, nil, key)
+}
+
+func newCAKey(t testing.TB, name pkix.Name, rawSubject []byte, key *ecdsa.PrivateKey) *testCA {
+	t.Helper()
 	tmpl := &x509.Certificate{
 		SerialNumber:          nextSerial(),
 		Subject:               name,
@@ -69,7 +83,7 @@ func newCAName(t testing.TB, name pkix.Name, rawSubject []byte) *testCA {
 		NotAfter:              time.Now().Add(24 * time.Hour),
 		IsCA:                  true,
 		BasicConstraintsValid: true,
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
+		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign | x509.KeyUsageDigitalSignature,
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
 	if err != nil {

@@ -1,0 +1,5 @@
+//go:build race
+
+package capool
+
+const raceEnabled = true
