@@ -1,0 +1,170 @@
+// Package legacy is the one way to take a client or server of package
+// tlsdefault below its defaults, to talk to a peer that speaks only old
+// protocol versions or cipher suites.
+//
+// It is the counterpart of clearing OP_NO_SSLv3 on a Python SSLContext, done
+// better than a global flag: it must be named in the code, it can be limited
+// to the old peers by name, and every handshake that uses it is reported, so
+// that it can be removed once the old peer is gone. Package tlsdefault does
+// not import this package and has no option of its own that goes below TLS
+// 1.2 or the AEAD suites; a grep for "legacy.Allow" finds every place that
+// does.
+//
+//	client, err := tlsdefault.NewClient(
+//		legacy.Allow(legacy.ForHosts("printer.example.net")),
+//	)
+//
+// # What is enabled
+//
+// [Allow] sets, explicitly in the tls.Config:
+//
+//   - TLS 1.0 and TLS 1.1 as well as TLS 1.2 and 1.3 (MinVersion
+//     tls.VersionTLS10). TLS 1.3 is still preferred and TLS 1.3's downgrade
+//     protection still works: a modern peer is not pushed down.
+//   - After the default suites, the TLS 1.0-1.2 suites of Mozilla's "old"
+//     profile that Go implements: ECDHE with AES-CBC and HMAC-SHA1 or
+//     HMAC-SHA256; RSA key exchange with AES-GCM, AES-CBC-SHA and
+//     AES-CBC-SHA256; and 3DES-EDE-CBC-SHA with ECDHE or RSA key exchange.
+//     crypto/tls picks among them in its own order of preference (AEAD and
+//     ECDHE first, CBC-SHA256 and 3DES last), whatever the order of the
+//     list.
+//
+// It does not enable RC4 (forbidden by RFC 7465; Go still implements it,
+// and this package will not ask for it), NULL, export or anonymous suites,
+// or TLS compression (Go has none). Certificate verification and host name
+// checking stay on, with the same chain policy as the defaults (RSA keys of
+// at least 2048 bits, EC keys of at least 256 bits, no SHA-1 signatures):
+// old protocol, not no security. There is no option in this package to
+// accept weak certificate chains; see "What Go cannot do" below.
+//
+// # Go releases and GODEBUG
+//
+// Since Go 1.22 and 1.23, crypto/tls leaves TLS 1.0 and 1.1 (server side),
+// RSA key exchange and 3DES out of its defaults, behind the GODEBUG settings
+// tls10server=1, tlsrsakex=1 and tls3des=1. Those settings change only the
+// defaults used when tls.Config.MinVersion or CipherSuites is zero. Allow
+// sets both explicitly, so with Go 1.26 everything listed above works on
+// both sides without any GODEBUG setting, and no GODEBUG setting (nor a
+// later change of Go's defaults) changes what a config without Allow
+// accepts.
+//
+// One thing does need GODEBUG: SHA-1 handshake signatures in TLS 1.2. Since
+// Go 1.25 crypto/tls neither offers nor accepts the rsa_pkcs1_sha1 and
+// ecdsa_sha1 signature schemes in TLS 1.2 unless GODEBUG=tlssha1=1, and a
+// Go server then also refuses a TLS 1.2 client that sends no
+// signature_algorithms extension ("tls: missing signature_algorithms from
+// TLS 1.2 peer"). tls.Config has no field for this, and a library cannot
+// set GODEBUG for the program it is part of, so Allow cannot do it. A
+// program that must talk TLS 1.2 to such a peer sets it itself, in its main
+// package:
+//
+//	//go:debug tlssha1=1
+//
+// or with a "godebug tlssha1=1" line in its go.mod, or GODEBUG=tlssha1=1 in
+// the environment. TLS 1.0 and 1.1 handshakes are not affected: their
+// signatures are MD5+SHA-1 (RSA) or SHA-1 (ECDSA) by definition, and Go
+// still makes and checks them.
+//
+// # What Go cannot do
+//
+// SSL 3.0: crypto/tls removed it in Go 1.14, after POODLE. Nothing in Go can
+// speak it, with or without this package. A client of package tlsdefault
+// that reaches an SSL 3.0-only server fails with an error that says so. The
+// way out is a TLS-terminating proxy next to the old peer (for example
+// stunnel, or nginx or HAProxy built with an OpenSSL that still has SSL 3.0),
+// speaking SSL 3.0 to it over a trusted network and TLS 1.2 or 1.3 to the Go
+// program; or replacing the peer.
+//
+// Also out of reach: finite-field Diffie-Hellman (DHE) suites, which Go never
+// implemented (an old peer that has DHE usually also has RSA key exchange,
+// which Allow enables); the SHA-384 CBC suites; certificate chains signed
+// with SHA-1 (crypto/x509 refuses to verify them since Go 1.18, and the
+// GODEBUG that brought them back was removed in Go 1.24); and RSA keys under
+// 1024 bits (refused by crypto/rsa unless GODEBUG=rsa1024min=0). Chains with
+// RSA keys of 1024 to 2047 bits are accepted by Go but refused by the chain
+// policy of tlsdefault, and Allow does not change that.
+//
+// # What it re-opens
+//
+// Each thing Allow enables is off by default for a reason. With an old peer
+// the connection is exposed to:
+//
+//   - CBC padding oracles (POODLE-class attacks against TLS CBC
+//     implementations, and Lucky13 timing attacks): CBC suites are
+//     MAC-then-encrypt. Go's CBC-SHA1 code is written to be constant time;
+//     Go's CBC-SHA256 suites have no Lucky13 countermeasures, which is why Go
+//     prefers every other suite to them. The peer's implementation may be
+//     worse than Go's.
+//   - BEAST: TLS 1.0 CBC uses the last ciphertext block of the previous
+//     record as the IV, so an attacker who can choose part of the plaintext
+//     (script in a browser, or a request an attacker can shape) can recover
+//     secrets such as cookies. TLS 1.1 fixed this; Go does not split records
+//     to mitigate it in TLS 1.0.
+//   - SWEET32: 3DES has 64-bit blocks; after some tens of gigabytes on one
+//     connection, birthday collisions leak plaintext. Keep connections that
+//     negotiate 3DES short.
+//   - ROBOT and other Bleichenbacher-style oracles: RSA key exchange has no
+//     forward secrecy (whoever gets the server's key later decrypts every
+//     recorded session), and a server whose RSA decryption leaks padding
+//     errors lets an attacker decrypt sessions or sign with its key. Go's
+//     server side is not known to be vulnerable; old peers often are.
+//   - TLS 1.0 and 1.1 as such (RFC 8996 deprecates them): MD5 and SHA-1 in
+//     the handshake signatures and PRF, no AEAD suites.
+//
+// # Mapping to Mozilla's "old" profile
+//
+// Mozilla's server-side TLS guidelines define three profiles: "modern" (TLS
+// 1.3 only), "intermediate" (TLS 1.2 and 1.3, ECDHE with AEAD suites, which
+// is roughly what tlsdefault does by default) and "old", for clients as old
+// as Internet Explorer 8 on Windows XP, Java 6 and OpenSSL 0.9.8: TLS 1.0 to
+// 1.3 and, after the intermediate suites, CBC suites with SHA-1 and SHA-256,
+// RSA key exchange and, last, DES-CBC3-SHA. Allow without scope is that
+// profile minus what Go does not implement (the DHE suites and the SHA-384
+// CBC suites); the server's own certificate still follows tlsdefault's
+// floor (RSA 2048 or ECDSA P-256), as "old" also asks.
+//
+// # Scope
+//
+// Without a scope, Allow applies to every peer of the client or server the
+// option is given to. Prefer [ForHosts], which names the old peers (exactly,
+// or by a "*.example.com" pattern); every other host through the same
+// http.Client, or every other SNI name on the same listener, keeps the
+// defaults:
+//
+//	// One client for everything: only the old billing box gets TLS 1.0.
+//	client, err := tlsdefault.NewClient(
+//		legacy.Allow(legacy.ForHosts("billing.internal.example")),
+//	)
+//
+// On a client, a host out of scope is offered only the defaults (with
+// NewTransport and NewClient), and a legacy handshake with a ServerName out
+// of scope is refused (with ClientConfig, whose config is widened for every
+// host since it cannot tell hosts apart before the handshake). On a server
+// the scope is matched against the SNI name the client sends; clients that
+// send none are out of scope. A listener that must serve SNI-less old
+// clients needs Allow without ForHosts, ideally on its own port.
+//
+// # Observation
+//
+// Every handshake that actually negotiated TLS 1.0 or 1.1, or a suite
+// outside the defaults, is reported; handshakes that did not (a modern peer
+// through a client with Allow) are not:
+//
+//   - once per peer, a warning on standard error ("tlsdefault: warning:
+//     legacy client handshake with old.example: TLS 1.0, ..."); [WarnTo]
+//     sends it elsewhere and [Quiet] turns it off;
+//   - every time, to the callbacks given with [OnHandshake];
+//   - every time, to the [Counter] given with [Observe], which keeps a total,
+//     the latest [Event], and a count per peer.
+//
+// When the counter stays at zero for long enough, the old peer is gone and
+// Allow can be deleted.
+//
+// # Errors
+//
+// Option errors (a bad name given to ForHosts, a nil callback, Allow given
+// twice to one constructor) are returned by the tlsdefault constructor the
+// option is passed to, and start with "legacy: ". Handshake errors are those
+// of tlsdefault: a *tlsdefault.HandshakeError whose message says which side
+// refused what.
+package legacy

@@ -1,0 +1,382 @@
+package legacy
+
+import (
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"net/netip"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/tlsdefault/tlsdefault"
+	"github.com/tlsdefault/tlsdefault/internal"
+)
+
+// Allow returns the option that lets a client or server of package
+// tlsdefault speak TLS 1.0 and 1.1 and the legacy TLS 1.2 cipher suites (CBC
+// with SHA-1 or SHA-256 MACs, RSA key exchange, 3DES), after the defaults:
+// a peer that speaks TLS 1.3 or TLS 1.2 with an AEAD suite still gets them.
+// Certificates are verified and host names checked exactly as without it.
+// It works with every constructor of package tlsdefault: ClientConfig,
+// NewTransport, NewClient, ServerConfig, Listen and NewListener.
+//
+// Without a scope, legacy mode applies to every peer of the client or
+// server the option is given to. [ForHosts] limits it to named hosts.
+// Every handshake that actually used a legacy version or suite is reported:
+// a warning on standard error, once per peer (see [Quiet] and [WarnTo]),
+// and to any [OnHandshake] callback or [Counter] given with [Observe].
+//
+// Go cannot speak SSL 3.0, with or without Allow: see the package
+// documentation.
+//
+// Allow may be given only once per constructor call; a second Allow in the
+// same call is an error (give all scopes to one Allow). A nil scope, or a
+// scope given bad input, makes the constructor return an error starting
+// "legacy: ".
+//
+// The same Option may be passed to several constructors; they then share
+// its observers and its record of peers already warned about.
+func Allow(scopes ...Scope) tlsdefault.Option {
+	var b builder
+	b.l = &internal.Legacy{}
+	for i, sc := range scopes {
+		if sc == nil {
+			b.errorf("Allow: scope %d is nil", i+1)
+			continue
+		}
+		sc.apply(&b)
+	}
+	if b.quiet && b.warn != nil {
+		b.errorf("Allow: Quiet and WarnTo contradict each other; give one of them")
+	}
+	b.l.Quiet = b.quiet
+	b.l.Warn = b.warn
+	return &option{l: b.l, errs: b.errs}
+}
+
+// option is the tlsdefault.Option that Allow returns.
+type option struct {
+	l    *internal.Legacy
+	errs []error
+}
+
+// Apply implements tlsdefault.Option.
+func (o *option) Apply(s *internal.Settings) {
+	if len(o.errs) > 0 {
+		s.Errs = append(s.Errs, o.errs...)
+		return
+	}
+	if s.Legacy != nil {
+		s.Errs = append(s.Errs, errors.New("legacy: Allow given more than once; give all scopes to a single legacy.Allow"))
+		return
+	}
+	s.Legacy = o.l
+}
+
+// A Scope limits or observes the legacy mode of one [Allow]: [ForHosts]
+// limits it to named hosts; [OnHandshake], [Observe], [Quiet] and [WarnTo]
+// decide how its use is reported. Scopes are made only by the functions of
+// this package.
+type Scope interface {
+	apply(*builder)
+}
+
+// builder collects what the scopes of one Allow say.
+type builder struct {
+	l     *internal.Legacy
+	errs  []error
+	quiet bool
+	warn  io.Writer
+}
+
+func (b *builder) errorf(format string, args ...any) {
+	b.errs = append(b.errs, fmt.Errorf("legacy: "+format, args...))
+}
+
+type scopeFunc func(*builder)
+
+func (f scopeFunc) apply(b *builder) { f(b) }
+
+// ForHosts limits legacy mode to peers with these names; every other peer
+// of the same client or server keeps the defaults (TLS 1.2 and above, AEAD
+// suites with ECDHE only).
+//
+// A name is a host name ("old.example.com", matched exactly, without
+// regard to case or a trailing dot), a pattern "*.example.com" (any name
+// exactly one label below example.com, as in certificates: it matches
+// a.example.com but neither example.com nor a.b.example.com), or an IP
+// address ("192.0.2.7", "2001:db8::7"). An empty name, a port, a URL, a
+// "*" anywhere but as the whole first label, or a pattern directly below a
+// top-level domain ("*.com") is an error.
+//
+// On a client, the name is the host of the URL (or the address dialled);
+// a connection to a host out of scope offers only the defaults, and a
+// config from ClientConfig refuses a legacy handshake for a ServerName out
+// of scope. On a server, the name is the SNI name the client sends; a
+// client that sends none (old clients, or clients connecting by IP
+// address) is out of scope. Matching a server's scope by SNI selects the
+// settings for a name; it does not authenticate the client.
+//
+// ForHosts may be given more than once to the same Allow; the names add up.
+func ForHosts(names ...string) Scope {
+	return scopeFunc(func(b *builder) {
+		if len(names) == 0 {
+			b.errorf("ForHosts: no names given; name the old peers, or leave ForHosts out to allow legacy mode for every peer")
+			return
+		}
+		for _, n := range names {
+			p, err := normalizeHost(n)
+			if err != nil {
+				b.errorf("ForHosts: %v", err)
+				continue
+			}
+			b.l.Hosts = append(b.l.Hosts, p)
+		}
+	})
+}
+
+// normalizeHost checks a name or pattern of ForHosts and returns it in the
+// form internal.Legacy.Matches compares.
+func normalizeHost(name string) (string, error) {
+	if name == "" {
+		return "", errors.New("empty host name")
+	}
+	if strings.TrimSpace(name) != name || strings.ContainsAny(name, " \t\r\n") {
+		return "", fmt.Errorf("host name %q contains white space", name)
+	}
+	if strings.Contains(name, "://") || strings.Contains(name, "/") {
+		return "", fmt.Errorf("%q is not a host name (give the host of a URL, without scheme or path)", name)
+	}
+	if a, err := netip.ParseAddr(strings.TrimSuffix(strings.TrimPrefix(name, "["), "]")); err == nil {
+		if a.Zone() != "" {
+			return "", fmt.Errorf("IP address %q has a zone; give the address without it", name)
+		}
+		return a.Unmap().String(), nil
+	}
+	if strings.Contains(name, ":") {
+		return "", fmt.Errorf("%q has a port or is not a host name; give the host name without port", name)
+	}
+	n := strings.TrimSuffix(strings.ToLower(name), ".")
+	if rest, ok := strings.CutPrefix(n, "*."); ok {
+		if strings.Contains(rest, "*") {
+			return "", fmt.Errorf("pattern %q: only the whole first label may be \"*\", as in *.example.com", name)
+		}
+		if err := checkDNSName(rest); err != nil {
+			return "", fmt.Errorf("pattern %q: %v", name, err)
+		}
+		if !strings.Contains(rest, ".") {
+			return "", fmt.Errorf("pattern %q is too broad: it would match every host under a top-level domain; name the domain, as in *.example.com", name)
+		}
+		return n, nil
+	}
+	if strings.Contains(n, "*") {
+		return "", fmt.Errorf("pattern %q: only the whole first label may be \"*\", as in *.example.com", name)
+	}
+	if err := checkDNSName(n); err != nil {
+		return "", fmt.Errorf("host name %q: %v", name, err)
+	}
+	return n, nil
+}
+
+// checkDNSName checks a lower-case host name without trailing dot: labels
+// of 1 to 63 letters, digits, hyphens or underscores, not starting or
+// ending with a hyphen, 253 characters at most.
+func checkDNSName(n string) error {
+	if n == "" {
+		return errors.New("empty name")
+	}
+	if len(n) > 253 {
+		return errors.New("longer than 253 characters")
+	}
+	for label := range strings.SplitSeq(n, ".") {
+		if label == "" {
+			return errors.New("empty label")
+		}
+		if len(label) > 63 {
+			return fmt.Errorf("label %q is longer than 63 characters", label)
+		}
+		if label[0] == '-' || label[len(label)-1] == '-' {
+			return fmt.Errorf("label %q starts or ends with a hyphen", label)
+		}
+		for _, r := range label {
+			if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+				return fmt.Errorf("character %q is not allowed in a host name", r)
+			}
+		}
+	}
+	return nil
+}
+
+// An Event describes one handshake that used a version or cipher suite
+// that only legacy mode allows.
+type Event struct {
+	// Side is "client" when this program dialled the peer and "server"
+	// when it accepted the connection.
+	Side string
+	// Host is the server name dialled (client side) or the SNI name the
+	// client sent (server side; empty when it sent none).
+	Host string
+	// RemoteAddr is the peer's address on the server side (host:port); it
+	// is empty on the client side.
+	RemoteAddr string
+	// Version is the protocol version negotiated (tls.VersionTLS10...).
+	Version uint16
+	// CipherSuite is the cipher suite negotiated.
+	CipherSuite uint16
+	// Time is when the handshake was observed.
+	Time time.Time
+}
+
+// String describes the event in one line, with the version and suite by
+// name.
+func (e Event) String() string {
+	peer := e.Host
+	switch {
+	case peer == "":
+		peer = e.RemoteAddr
+	case e.RemoteAddr != "":
+		peer += " (" + e.RemoteAddr + ")"
+	}
+	if peer == "" {
+		peer = "unknown peer"
+	}
+	return fmt.Sprintf("legacy %s handshake with %s: %s, %s", e.Side, peer, tls.VersionName(e.Version), tls.CipherSuiteName(e.CipherSuite))
+}
+
+func eventFrom(ev internal.Event) Event {
+	return Event{
+		Side:        ev.Side,
+		Host:        ev.Host,
+		RemoteAddr:  ev.RemoteAddr,
+		Version:     ev.Version,
+		CipherSuite: ev.CipherSuite,
+		Time:        time.Now(),
+	}
+}
+
+// OnHandshake calls f for every handshake that used a legacy version or
+// suite, after the peer's certificate was verified and before the
+// connection is used. f runs on the goroutine doing the handshake, possibly
+// on many at once, so it must be safe for concurrent use and return
+// quickly; it cannot stop the connection. Modern handshakes (TLS 1.3, or
+// TLS 1.2 with a default suite) through the same client or server are not
+// reported. A nil f is an error.
+func OnHandshake(f func(Event)) Scope {
+	return scopeFunc(func(b *builder) {
+		if f == nil {
+			b.errorf("OnHandshake: nil function")
+			return
+		}
+		b.l.Observers = append(b.l.Observers, func(ev internal.Event) { f(eventFrom(ev)) })
+	})
+}
+
+// Observe counts the legacy handshakes in c. One Counter may observe
+// several Allow options, and it is safe for concurrent use. A nil c is an
+// error.
+func Observe(c *Counter) Scope {
+	return scopeFunc(func(b *builder) {
+		if c == nil {
+			b.errorf("Observe: nil *Counter")
+			return
+		}
+		b.l.Observers = append(b.l.Observers, func(ev internal.Event) { c.add(eventFrom(ev)) })
+	})
+}
+
+// Quiet turns off the warning that legacy mode otherwise writes to
+// standard error the first time each peer uses it. Prefer [WarnTo] with
+// your own log, or an [OnHandshake] callback, to silence that is never
+// looked at.
+func Quiet() Scope {
+	return scopeFunc(func(b *builder) { b.quiet = true })
+}
+
+// WarnTo sends the once-per-peer warnings to w instead of standard error
+// (for example a log.Logger's Writer). w must be safe for concurrent use.
+// A nil w is an error; use [Quiet] for no warnings.
+func WarnTo(w io.Writer) Scope {
+	return scopeFunc(func(b *builder) {
+		if w == nil {
+			b.errorf("WarnTo: nil writer; use legacy.Quiet() for no warnings")
+			return
+		}
+		b.warn = w
+	})
+}
+
+// A Counter counts legacy handshakes, per peer and in total, so that an
+// operator can see whether the old peer is still there and remove
+// [Allow] once it is gone. Give it to Allow with [Observe]. The zero value
+// is ready to use; a Counter must not be copied after first use.
+type Counter struct {
+	mu    sync.Mutex
+	n     int64
+	last  Event
+	peers map[string]PeerCount
+}
+
+// A PeerCount is what a [Counter] knows about one peer.
+type PeerCount struct {
+	// Count is the number of legacy handshakes with the peer.
+	Count int64
+	// Last is the latest of them.
+	Last Event
+}
+
+func (c *Counter) add(ev Event) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.n++
+	c.last = ev
+	if c.peers == nil {
+		c.peers = make(map[string]PeerCount)
+	}
+	key := peerKey(ev)
+	pc := c.peers[key]
+	pc.Count++
+	pc.Last = ev
+	c.peers[key] = pc
+}
+
+// peerKey names a peer: the host name when known, otherwise the remote
+// address without port.
+func peerKey(ev Event) string {
+	if ev.Host != "" {
+		return ev.Host
+	}
+	if ap, err := netip.ParseAddrPort(ev.RemoteAddr); err == nil {
+		return ap.Addr().Unmap().String()
+	}
+	return ev.RemoteAddr
+}
+
+// Count returns the number of legacy handshakes so far.
+func (c *Counter) Count() int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.n
+}
+
+// Last returns the latest legacy handshake, and false if there was none.
+func (c *Counter) Last() (Event, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.last, c.n > 0
+}
+
+// Peers returns a snapshot of the counts per peer, keyed by host name (the
+// name dialled, or the SNI name received) or, for a client that sent no
+// SNI name, by its IP address.
+func (c *Counter) Peers() map[string]PeerCount {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	m := maps.Clone(c.peers)
+	if m == nil {
+		m = map[string]PeerCount{}
+	}
+	return m
+}
