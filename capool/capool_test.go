@@ -295,6 +295,30 @@ func hashedDir(t testing.TB, dir string, cas ...*testCA) {
 	}
 }
 
+// hashedOnlyDir returns a directory holding only <hash>.<n> links, to
+// files kept in another directory.
+func hashedOnlyDir(t testing.TB, cas ...*testCA) string {
+	t.Helper()
+	store, dir := t.TempDir(), t.TempDir()
+	hashedDir(t, store, cas...)
+	des, err := os.ReadDir(store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, de := range des {
+		if _, _, ok := hashedName(de.Name()); ok {
+			target, err := os.Readlink(filepath.Join(store, de.Name()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Symlink(filepath.Join(store, target), filepath.Join(dir, de.Name())); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	return dir
+}
+
 func itoa(i int) string { return big.NewInt(int64(i)).String() }
 
 func TestLoadCAPath(t *testing.T) {
