@@ -124,19 +124,6 @@ func ExampleHandshakeError() {
 	// Output: true client true
 }
 
-// Serve HTTPS (HTTP/2 and HTTP/1.1) with a certificate from files that are
-// read again when they change, e.g. after a renewal.
-func ExampleListen() {
-	ln, err := tlsdefault.Listen("tcp", ":8443", tlsdefault.WithKeyPairFiles("cert.pem", "key.pem"))
-	if err != nil {
-		log.Fatal(err)
-	}
-	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprintf(w, "hello over %s\n", tls.VersionName(r.TLS.Version))
-	})
-	log.Fatal(http.Serve(ln, handler))
-}
-
 // NewListener wraps a listener made elsewhere, here with a cap on open
 // connections.
 func ExampleNewListener() {
