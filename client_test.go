@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -431,5 +432,25 @@ func TestOptionErrors(t *testing.T) {
 				t.Fatalf("error %q, want prefix %q and %q", err, "tlsdefault: ", tt.want)
 			}
 		})
+	}
+}
+
+func TestClientPlainHTTPPeer(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: http.NotFoundHandler(), ErrorLog: quietLog()}
+	go srv.Serve(ln)
+	defer srv.Close()
+	client, err := tlsdefault.NewClient()
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = get(t, client, "https://"+ln.Addr().String())
+	mustAs[tls.RecordHeaderError](t, err)
+	he := mustAs[*tlsdefault.HandshakeError](t, err)
+	if he.Side != "server" || !strings.Contains(he.Reason, "plain HTTP") {
+		t.Fatalf("side %q reason %q", he.Side, he.Reason)
 	}
 }
