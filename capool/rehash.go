@@ -237,12 +237,18 @@ func rehashLinkName(name string) (rehashKey, int, bool) {
 		key.suffix = "r"
 		num = num[1:]
 	}
-	if num == "" || strings.ContainsAny(num[:1], "+-") {
+	if num == "" {
 		return rehashKey{}, 0, false
 	}
-	id, err := strconv.Atoi(num)
-	if err != nil {
-		return rehashKey{}, 0, false
+	id := 0
+	for i := 0; i < len(num); i++ {
+		c := num[i]
+		if c < '0' || c > '9' {
+			return rehashKey{}, 0, false
+		}
+		if id < 1<<24 { // saturate: such numbers are never kept anyway
+			id = id*10 + int(c-'0')
+		}
 	}
 	return key, id, true
 }

@@ -44,7 +44,7 @@ func rehashFixture(t *testing.T, dir string) {
 	writeFile(t, filepath.Join(dir, "b2.CER"), pemOf(b2.cert))
 	writeFile(t, filepath.Join(dir, "b3.crt"), pemOf(b3.cert))
 	writeFile(t, filepath.Join(dir, "bundle.pem"), pemOf(newCA(t, "In Bundle 1").cert, newCA(t, "In Bundle 2").cert)) // skipped
-	writeFile(t, filepath.Join(dir, "der.cer"), newCA(t, "DER only").cert.Raw)                                      // PEM only: skipped
+	writeFile(t, filepath.Join(dir, "der.cer"), newCA(t, "DER only").cert.Raw)                                        // PEM only: skipped
 	writeFile(t, filepath.Join(dir, "ca.crl"), crlPEM(t, a))
 	writeFile(t, filepath.Join(dir, "key.pem"), keyPEM(t))
 	writeFile(t, filepath.Join(dir, "cert-and-key.pem"), append(pemOf(newCA(t, "With Key").cert), keyPEM(t)...))
