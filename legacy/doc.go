@@ -53,10 +53,11 @@
 // ecdsa_sha1 signature schemes in TLS 1.2 unless GODEBUG=tlssha1=1, and a
 // Go server then also refuses a TLS 1.2 client that sends no
 // signature_algorithms extension ("tls: missing signature_algorithms from
-// TLS 1.2 peer"). tls.Config has no field for this, and a library cannot
-// set GODEBUG for the program it is part of, so Allow cannot do it. A
-// program that must talk TLS 1.2 to such a peer sets it itself, in its main
-// package:
+// TLS 1.2 peer"). tls.Config has no field for this, and GODEBUG is
+// process-wide (it would weaken every TLS connection of the program, not
+// only those of one client), so a library must not set it and Allow does
+// not. A program that must talk TLS 1.2 to such a peer sets it itself, in
+// its main package:
 //
 //	//go:debug tlssha1=1
 //
