@@ -5,7 +5,11 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"io"
+	"io/fs"
 	"log"
 	"net"
 	"net/http"
@@ -14,6 +18,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -186,7 +191,7 @@ func TestAllowConnectsToOldServers(t *testing.T) {
 			if resp.TLS.Version != s.version {
 				t.Errorf("negotiated %s, want %s", tls.VersionName(resp.TLS.Version), tls.VersionName(s.version))
 			}
-			if s.suites != nil && !contains(s.suites, resp.TLS.CipherSuite) {
+			if s.suites != nil && !slices.Contains(s.suites, resp.TLS.CipherSuite) {
 				t.Errorf("negotiated %s, want one of the server's suites", tls.CipherSuiteName(resp.TLS.CipherSuite))
 			}
 			evs := rec.get()
@@ -208,15 +213,6 @@ func TestAllowConnectsToOldServers(t *testing.T) {
 			}
 		})
 	}
-}
-
-func contains(list []uint16, v uint16) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
 
 func TestModernHandshakesAreNotReported(t *testing.T) {
@@ -749,11 +745,11 @@ func TestEventString(t *testing.T) {
 // depend on package legacy, so that nothing but an explicit legacy.Allow
 // can lower the floor.
 func TestRootDoesNotImportLegacy(t *testing.T) {
-	goTool := "go"
-	if p := filepath.Join(os.Getenv("GOROOT"), "bin", "go"); os.Getenv("GOROOT") != "" {
-		goTool = p
+	goTool, err := exec.LookPath("go")
+	if err != nil && os.Getenv("GOROOT") != "" {
+		goTool, err = exec.LookPath(filepath.Join(os.Getenv("GOROOT"), "bin", "go"))
 	}
-	if _, err := exec.LookPath(goTool); err != nil {
+	if err != nil {
 		if os.Getenv("CI") == "true" {
 			t.Fatalf("go tool not found: %v", err)
 		}
@@ -764,7 +760,7 @@ func TestRootDoesNotImportLegacy(t *testing.T) {
 		t.Fatalf("go list -deps: %v\n%s", err, out)
 	}
 	deps := strings.Fields(string(out))
-	if !contains2(deps, "github.com/tlsdefault/tlsdefault") {
+	if !slices.Contains(deps, "github.com/tlsdefault/tlsdefault") {
 		t.Fatalf("go list -deps did not list the root package itself:\n%s", out)
 	}
 	for _, d := range deps {
@@ -772,15 +768,6 @@ func TestRootDoesNotImportLegacy(t *testing.T) {
 			t.Errorf("package tlsdefault depends on %s", d)
 		}
 	}
-}
-
-func contains2(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // TestTLS12SHA1SignaturesNeedGODEBUG pins down what the package
@@ -845,5 +832,73 @@ func opensslServer(t *testing.T, openssl string, args ...string) string {
 			t.Fatalf("openssl s_server did not start: %v\n%s", err, out.String())
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestOnlyLegacySetsTheGate checks that no non-test source of the module
+// outside package legacy creates an internal.Legacy or assigns a Legacy
+// field: the settings that go below the defaults are reachable only
+// through legacy.Allow.
+func TestOnlyLegacySetsTheGate(t *testing.T) {
+	root, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fset := token.NewFileSet()
+	checked := 0
+	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, path)
+		if d.IsDir() {
+			if rel == "legacy" || strings.HasPrefix(d.Name(), ".") || d.Name() == "testdata" {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") || rel == filepath.Join("internal", "legacy.go") {
+			return nil
+		}
+		f, err := parser.ParseFile(fset, path, nil, 0)
+		if err != nil {
+			return err
+		}
+		checked++
+		isLegacyType := func(e ast.Expr) bool {
+			switch x := e.(type) {
+			case *ast.SelectorExpr:
+				return x.Sel.Name == "Legacy"
+			case *ast.Ident:
+				return x.Name == "Legacy"
+			}
+			return false
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			switch x := n.(type) {
+			case *ast.CompositeLit:
+				if x.Type != nil && isLegacyType(x.Type) {
+					t.Errorf("%s: creates a Legacy value; only package legacy may", fset.Position(x.Pos()))
+				}
+			case *ast.CallExpr:
+				if id, ok := x.Fun.(*ast.Ident); ok && id.Name == "new" && len(x.Args) == 1 && isLegacyType(x.Args[0]) {
+					t.Errorf("%s: creates a Legacy value; only package legacy may", fset.Position(x.Pos()))
+				}
+			case *ast.AssignStmt:
+				for _, lhs := range x.Lhs {
+					if sel, ok := lhs.(*ast.SelectorExpr); ok && sel.Sel.Name == "Legacy" {
+						t.Errorf("%s: assigns a Legacy field; only package legacy may", fset.Position(x.Pos()))
+					}
+				}
+			}
+			return true
+		})
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if checked == 0 {
+		t.Fatal("no source files checked")
 	}
 }
