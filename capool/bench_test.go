@@ -96,4 +96,3 @@ func BenchmarkLoadCAFile(b *testing.B) {
 		})
 	}
 }
-

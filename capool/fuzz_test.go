@@ -102,7 +102,7 @@ func FuzzHashedName(f *testing.F) {
 			t.Fatalf("hashedName(%q) = %08x, %v", name, h, crl)
 		}
 		key, _, rok := rehashLinkName(name)
-		if !rok || ( key.hash != h || (key.suffix == "r") != crl) {
+		if !rok || (key.hash != h || (key.suffix == "r") != crl) {
 			t.Fatalf("rehashLinkName(%q) = %+v, %v; hashedName = %08x, %v", name, key, rok, h, crl)
 		}
 	})

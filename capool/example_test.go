@@ -1,0 +1,155 @@
+package capool_test
+
+import (
+	"crypto/x509"
+	"encoding/pem"
+	"fmt"
+	"log"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+
+	"github.com/tlsdefault/tlsdefault/capool"
+)
+
+// Load merges a CA bundle file and a certificate given as bytes, and
+// remembers where each certificate came from.
+func ExampleLoad() {
+	ts := httptest.NewTLSServer(nil)
+	defer ts.Close()
+	dir, err := os.MkdirTemp("", "capool-example")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+
+	// A bundle with a comment, as Debian's ca-certificates.crt has.
+	bundle := append([]byte("# test server CA\n"), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ts.Certificate().Raw})...)
+	cafile := filepath.Join(dir, "ca.pem")
+	if err := os.WriteFile(cafile, bundle, 0o644); err != nil {
+		log.Fatal(err)
+	}
+
+	pool, err := capool.Load(capool.Sources{
+		CAFile: cafile,
+		CAData: ts.Certificate().Raw, // DER; the same certificate, kept once
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, e := range pool.Entries() {
+		fmt.Printf("%s %s block %d: %s\n", e.Source, filepath.Base(e.Path), e.Block, e.Cert.Subject)
+	}
+	fmt.Println(len(pool.Problems()), "problem (the duplicate)")
+	// Output:
+	// cafile ca.pem block 1: O=Acme Co
+	// 1 problem (the duplicate)
+}
+
+// Errors name the source, the file and the block.
+func ExampleLoad_error() {
+	_, err := capool.Load(capool.Sources{CAData: []byte("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")})
+	fmt.Println(err)
+	// Output:
+	// capool: cadata: block 1: x509: malformed certificate
+}
+
+// ParseCAData takes PEM text or DER bytes alike.
+func ExampleParseCAData() {
+	ts := httptest.NewTLSServer(nil)
+	defer ts.Close()
+	der := ts.Certificate().Raw
+	pemText := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
+
+	for _, data := range [][]byte{der, pemText} {
+		certs, err := capool.ParseCAData(data)
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println(len(certs), certs[0].Subject)
+	}
+	// Output:
+	// 1 O=Acme Co
+	// 1 O=Acme Co
+}
+
+// SubjectHash gives the name OpenSSL looks a CA up by in a capath
+// directory, the same as `openssl x509 -hash -noout`.
+func ExampleSubjectHash() {
+	ts := httptest.NewTLSServer(nil)
+	defer ts.Close()
+	fmt.Printf("%08x.0\n", capool.SubjectHash(ts.Certificate()))
+	// Output:
+	// 17306e7d.0
+}
+
+// A hashed capath directory is read lazily: Verify looks the issuer up by
+// hash, so CAs added to the directory later are trusted without a reload.
+func ExamplePool_Verify() {
+	ts := httptest.NewTLSServer(nil)
+	defer ts.Close()
+	dir, err := os.MkdirTemp("", "capool-example")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	cert := ts.Certificate()
+	name := fmt.Sprintf("%08x.0", capool.SubjectHash(cert))
+	if err := os.WriteFile(filepath.Join(dir, name), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Raw}), 0o644); err != nil {
+		log.Fatal(err)
+	}
+
+	pool, err := capool.Load(capool.Sources{CAPath: dir})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("lazy:", pool.Lazy(), "listed:", pool.Len())
+	chains, err := pool.Verify(cert, nil, x509.VerifyOptions{DNSName: "example.com"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("verified, chain of", len(chains[0]))
+	// Output:
+	// lazy: true listed: 0
+	// verified, chain of 1
+}
+
+// Rehash prepares a directory of PEM files for use as a capath, as
+// `openssl rehash` does.
+func ExampleRehash() {
+	if err := capool.Rehash("/etc/myapp/ca"); err != nil {
+		log.Fatal(err)
+	}
+	pool, err := capool.Load(capool.Sources{CAPath: "/etc/myapp/ca"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(pool.Describe())
+}
+
+// Merge adds the system store to explicit sources.
+func ExampleMerge() {
+	sys, err := capool.System()
+	if err != nil {
+		log.Fatal(err)
+	}
+	corp, err := capool.Load(capool.Sources{CAFile: "/etc/corp/ca.pem"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	pool := capool.Merge(corp, sys)
+	fmt.Println(pool.Describe()) // cafile /etc/corp/ca.pem, system store
+}
+
+// System lists what it can; on macOS and Windows the platform verifier
+// holds roots that cannot be listed.
+func ExampleSystem() {
+	pool, err := capool.System()
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(pool.Describe(), pool.Len())
+	for _, p := range pool.Problems() {
+		log.Print(p) // roots skipped because they do not parse
+	}
+}
