@@ -1,0 +1,282 @@
+package main
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/tlsdefault/tlsdefault"
+	"github.com/tlsdefault/tlsdefault/capool"
+	"github.com/tlsdefault/tlsdefault/internal"
+	"github.com/tlsdefault/tlsdefault/legacy"
+)
+
+// legacyFlags are --legacy and --legacy-host, shared by get and serve.
+type legacyFlags struct {
+	all   bool
+	hosts stringList
+}
+
+func (l *legacyFlags) register(fs *flag.FlagSet) {
+	fs.BoolVar(&l.all, "legacy", false, "")
+	fs.Var(&l.hosts, "legacy-host", "")
+}
+
+// on reports whether legacy mode was asked for.
+func (l *legacyFlags) on() bool { return l.all || len(l.hosts) > 0 }
+
+// check rejects --legacy with --legacy-host: --legacy allows every host,
+// so the two together say two different things.
+func (l *legacyFlags) check(cmd string) error {
+	if l.all && len(l.hosts) > 0 {
+		return usageErrorf("%s: --legacy and --legacy-host contradict each other (--legacy allows every host); give one of them", cmd)
+	}
+	return nil
+}
+
+// option returns the legacy.Allow option for the flags, warning on stderr,
+// or nil.
+func (l *legacyFlags) option(stderr io.Writer, extra ...legacy.Scope) tlsdefault.Option {
+	if !l.on() {
+		return nil
+	}
+	scopes := append([]legacy.Scope{legacy.WarnTo(stderr)}, extra...)
+	if len(l.hosts) > 0 {
+		scopes = append(scopes, legacy.ForHosts(l.hosts...))
+	}
+	return legacy.Allow(scopes...)
+}
+
+type getCmd struct {
+	trust   trustFlags
+	cert    string
+	key     string
+	legacy  legacyFlags
+	out     string
+	verbose bool
+	timeout time.Duration
+}
+
+func runGet(args []string, stdout, stderr io.Writer) error {
+	var c getCmd
+	fs := newFlagSet("get")
+	c.trust.register(fs)
+	fs.StringVar(&c.cert, "cert", "", "")
+	fs.StringVar(&c.key, "key", "", "")
+	c.legacy.register(fs)
+	fs.StringVar(&c.out, "o", "", "")
+	fs.BoolVar(&c.verbose, "v", false, "")
+	fs.DurationVar(&c.timeout, "timeout", 30*time.Second, "")
+	pos, err := parseFlags(fs, getUsage, args, stdout)
+	if err != nil {
+		return err
+	}
+
+	// Conflicting and incomplete flags first, before any file is read.
+	if err := c.legacy.check("get"); err != nil {
+		return err
+	}
+	if err := checkEmpty(fs, "cafile", "capath", "cadata-file", "cert", "key", "o", "legacy-host"); err != nil {
+		return err
+	}
+	if c.cert != "" && c.key == "" {
+		return usageErrorf("get: --cert needs --key (the client certificate's private key)")
+	}
+	if c.key != "" && c.cert == "" {
+		return usageErrorf("get: --key needs --cert (the client certificate)")
+	}
+	if c.timeout <= 0 {
+		return usageErrorf("get: --timeout must be positive")
+	}
+	if len(pos) == 0 {
+		return usageErrorf("get: no URL given, as in 'tlsdefault get https://example.com/'")
+	}
+	if len(pos) > 1 {
+		return usageErrorf("get: give one URL; %q is one too many", pos[1])
+	}
+	u, err := parseHTTPSURL(pos[0])
+	if err != nil {
+		return err
+	}
+
+	pool, err := c.trust.load()
+	if err != nil {
+		return sourceError("get", exitUsage, err)
+	}
+	for _, f := range []string{c.cert, c.key} {
+		if f == "" {
+			continue
+		}
+		if _, err := os.Stat(f); err != nil {
+			return usageErrorf("get: %v", err)
+		}
+	}
+
+	opts := []tlsdefault.Option{tlsdefault.WithErrorLog(log.New(stderr, "tlsdefault: ", 0))}
+	if pool != nil {
+		opts = append(opts, tlsdefault.WithPool(pool))
+	}
+	if c.cert != "" {
+		opts = append(opts, tlsdefault.WithKeyPairFiles(c.cert, c.key))
+	}
+	if o := c.legacy.option(stderr); o != nil {
+		opts = append(opts, o)
+	}
+	client, err := tlsdefault.NewClient(opts...)
+	if err != nil {
+		return usageErrorf("get: %s", strings.TrimPrefix(err.Error(), "tlsdefault: "))
+	}
+	client.Timeout = c.timeout
+	client.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if req.URL.Scheme != "https" {
+			return fmt.Errorf("refusing to follow a redirect to %s: not an https:// URL", req.URL.Redacted())
+		}
+		if len(via) >= 10 {
+			return errors.New("stopped after 10 redirects")
+		}
+		return nil
+	}
+	defer client.CloseIdleConnections()
+
+	resp, err := client.Get(u.String())
+	if err != nil {
+		return c.explain(err, u, pool)
+	}
+	defer resp.Body.Close()
+
+	if c.verbose {
+		fmt.Fprintf(stderr, "url:          %s\n", resp.Request.URL.Redacted())
+		fmt.Fprintf(stderr, "status:       %s (%s)\n", resp.Status, resp.Proto)
+		if resp.TLS != nil {
+			writeConnReport(stderr, resp.TLS, pool, resp.Request.URL.Hostname())
+		}
+	}
+
+	if err := c.writeBody(resp.Body, stdout); err != nil {
+		return err
+	}
+	if resp.StatusCode >= 400 {
+		return &cliError{code: exitHTTPStatus, msgs: []string{fmt.Sprintf("get: the server answered %s", resp.Status)}}
+	}
+	return nil
+}
+
+// parseHTTPSURL accepts https:// URLs, and host[:port][/path] taken as one.
+func parseHTTPSURL(raw string) (*url.URL, error) {
+	if !strings.Contains(raw, "://") {
+		raw = "https://" + raw
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, usageErrorf("get: %q is not a URL: %v", raw, errors.Unwrap(err))
+	}
+	if u.Scheme != "https" {
+		return nil, usageErrorf("get: %q is not an https:// URL; tlsdefault speaks TLS only", raw)
+	}
+	if u.Host == "" {
+		return nil, usageErrorf("get: %q has no host", raw)
+	}
+	return u, nil
+}
+
+// writeBody copies the body to -o FILE (written under a temporary name and
+// renamed when complete) or to stdout.
+func (c *getCmd) writeBody(body io.Reader, stdout io.Writer) error {
+	if c.out == "" || c.out == "-" {
+		if _, err := io.Copy(stdout, body); err != nil {
+			return fmt.Errorf("get: reading the body: %w", err)
+		}
+		return nil
+	}
+	data, err := io.ReadAll(body)
+	if err != nil {
+		return fmt.Errorf("get: reading the body: %w", err)
+	}
+	if err := writeFileAtomic(c.out, data, 0o644); err != nil {
+		return fmt.Errorf("get: -o: %w", err)
+	}
+	return nil
+}
+
+// explain turns a failed request into error and hint lines: the library's
+// explanation of a failed handshake, and what to try with this command's
+// flags.
+func (c *getCmd) explain(err error, u *url.URL, pool *capool.Pool) error {
+	var inner error = err
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		inner = ue.Err
+	}
+	host := u.Hostname()
+
+	he, ok := errors.AsType[*tlsdefault.HandshakeError](inner)
+	if !ok {
+		// With TLS 1.3 the client's handshake is complete before the
+		// server has checked the client certificate; a refusal then
+		// arrives as an alert on the first read, outside the library's
+		// dialler. Explain it the same way.
+		if _, isAlert := internal.RemoteAlert(inner); isAlert {
+			trust := "system store"
+			if pool != nil {
+				trust = pool.Describe()
+			}
+			if e, ok2 := errors.AsType[*tlsdefault.HandshakeError](internal.Explain(inner, internal.Context{Side: "client", Host: host, Trust: trust, Legacy: c.legacy.on()})); ok2 {
+				he, ok = e, true
+			}
+		}
+	}
+	if !ok {
+		ce := &cliError{code: exitFailure, msgs: []string{fmt.Sprintf("get %s: %v", u.Redacted(), inner)}}
+		var ne net.Error
+		if errors.Is(inner, context.DeadlineExceeded) || (errors.As(inner, &ne) && ne.Timeout()) {
+			ce.hints = append(ce.hints, fmt.Sprintf("no answer within %s; give more time with --timeout", c.timeout))
+		}
+		return ce
+	}
+
+	ce := &cliError{code: exitFailure}
+	msg := fmt.Sprintf("handshake with %s failed", he.Host)
+	if he.Reason != "" {
+		msg += ": " + he.Reason
+	}
+	ce.msgs = append(ce.msgs, msg, "cause: "+he.Err.Error())
+
+	alert, hasAlert := he.Alert()
+	var (
+		unknown  x509.UnknownAuthorityError
+		hostname x509.HostnameError
+	)
+	switch {
+	case errors.As(he, &unknown):
+		if pool == nil {
+			ce.hints = append(ce.hints, "only the system store was trusted; trust the server's CA with --cafile, --capath or --cadata-file (a server started with 'tlsdefault serve' names its ca.pem)")
+		} else {
+			ce.hints = append(ce.hints, "trusted: "+pool.Describe()+"; add the server's CA with --cafile, --capath or --cadata-file")
+		}
+	case errors.As(he, &hostname):
+		ce.hints = append(ce.hints, "put a name the certificate lists in the URL")
+	case hasAlert && alert == 116: // certificate_required
+		ce.hints = append(ce.hints, "give a client certificate with --cert FILE --key FILE")
+	case hasAlert && (alert == 42 || alert == 46 || alert == 48) && c.cert != "": // bad_certificate, certificate_unknown, unknown_ca
+		ce.hints = append(ce.hints, "the server did not accept --cert "+c.cert+"; check that it trusts the CA that issued it")
+	case hasAlert && (alert == 42 || alert == 116) && c.cert == "":
+		ce.hints = append(ce.hints, "the server may require a client certificate: give one with --cert FILE --key FILE")
+	case strings.Contains(he.Reason, "protocol or cipher suite mismatch") && !c.legacy.on():
+		ce.hints = append(ce.hints,
+			fmt.Sprintf("if this server cannot be upgraded, allow TLS 1.0 and 1.1, CBC, RSA key exchange and 3DES for this host only: tlsdefault get --legacy-host %s %s", host, u.Redacted()),
+			"--legacy-host weakens the connection to that host (no forward secrecy with RSA key exchange, CBC padding oracles); see 'tlsdefault get --help'")
+	case c.legacy.on() && strings.Contains(he.Err.Error(), "signature"):
+		ce.hints = append(ce.hints, "a TLS 1.2 peer that signs with SHA-1 also needs GODEBUG=tlssha1=1 in the environment")
+	}
+	return ce
+}

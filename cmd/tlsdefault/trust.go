@@ -1,0 +1,98 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/tlsdefault/tlsdefault/capool"
+)
+
+// trustFlags are --cafile, --capath, --cadata-file and --system, shared by
+// get and pool.
+type trustFlags struct {
+	cafile, capath, cadataFile string
+	system                     bool
+}
+
+func (t *trustFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&t.cafile, "cafile", "", "")
+	fs.StringVar(&t.capath, "capath", "", "")
+	fs.StringVar(&t.cadataFile, "cadata-file", "", "")
+	fs.BoolVar(&t.system, "system", false, "")
+}
+
+// given reports whether any trust flag was given.
+func (t *trustFlags) given() bool {
+	return t.cafile != "" || t.capath != "" || t.cadataFile != "" || t.system
+}
+
+// explicit reports whether a file or directory source was given.
+func (t *trustFlags) explicit() bool {
+	return t.cafile != "" || t.capath != "" || t.cadataFile != ""
+}
+
+// checkEmpty rejects flags set to an empty string: an empty source never
+// means "the system store" (Python's cafile="" does; tlsdefault does not).
+func checkEmpty(fs *flag.FlagSet, names ...string) error {
+	var err error
+	fs.Visit(func(f *flag.Flag) {
+		if err != nil {
+			return
+		}
+		for _, n := range names {
+			if f.Name == n && f.Value.String() == "" {
+				err = usageErrorf("%s: --%s is empty; give a file or directory name", fs.Name(), n)
+			}
+		}
+	})
+	return err
+}
+
+// sourceError is a trust source that cannot be loaded; code is the exit
+// code for it (usage for get and serve, exitPool for pool).
+func sourceError(cmd string, code int, err error) error {
+	msg := strings.TrimPrefix(err.Error(), "tlsdefault: ")
+	return &cliError{code: code, msgs: []string{cmd + ": " + msg}}
+}
+
+// load builds the pool the flags name: the file and directory sources
+// merged, plus the system store with --system. It returns nil when no
+// trust flag was given (the client then uses the system store, as
+// tlsdefault does with no trust option).
+func (t *trustFlags) load() (*capool.Pool, error) {
+	if !t.given() {
+		return nil, nil
+	}
+	var pools []*capool.Pool
+	if t.explicit() {
+		src := capool.Sources{CAFile: t.cafile, CAPath: t.capath}
+		if t.cadataFile != "" {
+			data, err := os.ReadFile(t.cadataFile)
+			if err != nil {
+				return nil, fmt.Errorf("--cadata-file: %w", err)
+			}
+			if len(data) == 0 {
+				return nil, fmt.Errorf("--cadata-file %s: the file is empty", t.cadataFile)
+			}
+			src.CAData = data
+		}
+		p, err := capool.Load(src)
+		if err != nil {
+			return nil, err
+		}
+		pools = append(pools, p)
+	}
+	if t.system {
+		p, err := capool.System()
+		if err != nil {
+			return nil, err
+		}
+		pools = append(pools, p)
+	}
+	if len(pools) == 1 {
+		return pools[0], nil
+	}
+	return capool.Merge(pools...), nil
+}
