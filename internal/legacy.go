@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/netip"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -66,6 +67,43 @@ func LegacySuites() []uint16 {
 func (l *Legacy) Widen(cfg *tls.Config) {
 	cfg.MinVersion = tls.VersionTLS10
 	cfg.CipherSuites = append(CipherSuites(), LegacySuites()...)
+}
+
+// WidenFor widens cfg as Widen does, for a server answering hello, and
+// takes "h2" out of cfg.NextProtos when the client cannot reach a
+// connection that HTTP/2 accepts: HTTP/2 requires TLS 1.2 or later with an
+// ephemeral AEAD suite (RFC 9113, section 9.2), and net/http's server
+// closes any other connection that negotiated "h2" (INADEQUATE_SECURITY,
+// "TLS version too low"). Such a client then speaks HTTP/1.1.
+func (l *Legacy) WidenFor(cfg *tls.Config, hello *tls.ClientHelloInfo) {
+	l.Widen(cfg)
+	if !HTTP2Capable(hello) {
+		cfg.NextProtos = slices.DeleteFunc(slices.Clone(cfg.NextProtos), func(p string) bool { return p == "h2" })
+	}
+}
+
+// HTTP2Capable reports whether a client that sent hello will negotiate TLS
+// 1.3, or TLS 1.2 with one of the default (ECDHE, AEAD) suites, with a
+// server of this module.
+func HTTP2Capable(hello *tls.ClientHelloInfo) bool {
+	if slices.Contains(hello.SupportedVersions, tls.VersionTLS13) {
+		return true
+	}
+	if !slices.Contains(hello.SupportedVersions, tls.VersionTLS12) {
+		return false
+	}
+	if !slices.ContainsFunc(hello.CipherSuites, func(id uint16) bool { return slices.Contains(CipherSuites(), id) }) {
+		return false
+	}
+	// ECDHE needs a curve in common (with TLS 1.2, hybrid groups do not
+	// count); crypto/tls does no ECDHE with a client that lists none.
+	return slices.ContainsFunc(hello.SupportedCurves, func(c tls.CurveID) bool {
+		switch c {
+		case tls.X25519, tls.CurveP256, tls.CurveP384, tls.CurveP521:
+			return true
+		}
+		return false
+	})
 }
 
 // Scoped reports whether legacy mode is limited to some hosts.

@@ -1,8 +1,12 @@
 package legacy
 
 import (
+	"crypto/tls"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/tlsdefault/tlsdefault/internal"
 )
 
 func TestForHostsMatches(t *testing.T) {
@@ -61,6 +65,39 @@ func TestNormalizeHost(t *testing.T) {
 		"bücher.test", strings.Repeat("a", 64) + ".test"} {
 		if got, err := normalizeHost(in); err == nil {
 			t.Errorf("normalizeHost(%q) = %q, want an error", in, got)
+		}
+	}
+}
+
+func TestWidenForHTTP2(t *testing.T) {
+	modern12 := &tls.ClientHelloInfo{
+		SupportedVersions: []uint16{tls.VersionTLS12, tls.VersionTLS11, tls.VersionTLS10},
+		CipherSuites:      []uint16{tls.TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA, tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256},
+		SupportedCurves:   []tls.CurveID{tls.CurveP256},
+	}
+	for _, tc := range []struct {
+		name  string
+		hello *tls.ClientHelloInfo
+		h2    bool
+	}{
+		{"TLS 1.3", &tls.ClientHelloInfo{SupportedVersions: []uint16{tls.VersionTLS13, tls.VersionTLS12}}, true},
+		{"TLS 1.2 AEAD", modern12, true},
+		{"TLS 1.0 only", &tls.ClientHelloInfo{SupportedVersions: []uint16{tls.VersionTLS10}, CipherSuites: modern12.CipherSuites, SupportedCurves: modern12.SupportedCurves}, false},
+		{"TLS 1.2 CBC only", &tls.ClientHelloInfo{SupportedVersions: modern12.SupportedVersions, CipherSuites: []uint16{tls.TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA}, SupportedCurves: modern12.SupportedCurves}, false},
+		{"TLS 1.2 RSA kex", &tls.ClientHelloInfo{SupportedVersions: modern12.SupportedVersions, CipherSuites: []uint16{tls.TLS_RSA_WITH_AES_128_GCM_SHA256}, SupportedCurves: modern12.SupportedCurves}, false},
+		{"TLS 1.2 no curves", &tls.ClientHelloInfo{SupportedVersions: modern12.SupportedVersions, CipherSuites: modern12.CipherSuites}, false},
+	} {
+		cfg := &tls.Config{NextProtos: []string{"h2", "http/1.1"}}
+		orig := cfg.NextProtos
+		(&internal.Legacy{}).WidenFor(cfg, tc.hello)
+		if got := slices.Contains(cfg.NextProtos, "h2"); got != tc.h2 {
+			t.Errorf("%s: NextProtos = %v, want h2 %v", tc.name, cfg.NextProtos, tc.h2)
+		}
+		if !slices.Contains(cfg.NextProtos, "http/1.1") || orig[0] != "h2" {
+			t.Errorf("%s: NextProtos = %v (original %v)", tc.name, cfg.NextProtos, orig)
+		}
+		if cfg.MinVersion != tls.VersionTLS10 {
+			t.Errorf("%s: not widened", tc.name)
 		}
 	}
 }
