@@ -106,7 +106,9 @@ func newServer(opts []Option) (*server, error) {
 		cfg.GetConfigForClient = func(hello *tls.ClientHelloInfo) (*tls.Config, error) {
 			c := base.Clone()
 			if l.Matches(hello.ServerName) {
-				l.Widen(c)
+				// Widened, and without h2 for a client that would end up
+				// on a version or suite HTTP/2 forbids.
+				l.WidenFor(c, hello)
 			}
 			remote := ""
 			if hello.Conn != nil {

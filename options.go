@@ -2,6 +2,7 @@ package tlsdefault
 
 import (
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"log"
 	"time"
@@ -208,6 +209,9 @@ func collect(opts []Option) (*internal.Settings, error) {
 	}
 	if len(s.Errs) > 0 {
 		return nil, s.Errs[0]
+	}
+	if s.Legacy != nil && s.MinVersion != 0 {
+		return nil, errors.New("tlsdefault: WithMinVersion and legacy.Allow contradict each other: legacy.Allow lowers the floor to TLS 1.0; give one of them")
 	}
 	if s.MinVersion == 0 {
 		s.MinVersion = internal.MinVersion

@@ -283,7 +283,7 @@ func (c *client) dialTLS(t *http.Transport) func(ctx context.Context, network, a
 			raw.Close()
 			return nil, internal.Explain(err, internal.Context{
 				Side: "client", Host: hostForMessage(host, cfg.ServerName), Trust: c.trust,
-				Legacy: inLegacy, MinVersion: cfg.MinVersion,
+				Legacy: inLegacy, LegacyOutOfScope: c.legacy != nil && !inLegacy, MinVersion: cfg.MinVersion,
 			})
 		}
 		return tc, nil

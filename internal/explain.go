@@ -105,6 +105,9 @@ type Context struct {
 	Trust string
 	// Legacy is set when legacy mode applied to this peer.
 	Legacy bool
+	// LegacyOutOfScope is set when legacy.Allow was given but its
+	// ForHosts scope does not include this peer.
+	LegacyOutOfScope bool
 	// MinVersion is the floor that was in force.
 	MinVersion uint16
 }
@@ -129,8 +132,11 @@ func Explain(err error, c Context) error {
 	}
 	offered := versionsOffered(c)
 	legacyHint := "if you must talk to this old peer, package legacy is the explicit opt-in: legacy.Allow(legacy.ForHosts(...)) limits it to that peer"
-	if c.Legacy {
-		legacyHint = "legacy mode was on for this peer and still did not help"
+	switch {
+	case c.Legacy:
+		legacyHint = "legacy mode was on for this peer and still did not help: Go cannot reach DHE-only or SSL 3.0 peers, and a TLS 1.2 peer that signs only with SHA-1 needs GODEBUG=tlssha1=1 in the program (see package legacy)"
+	case c.LegacyOutOfScope:
+		legacyHint = fmt.Sprintf("legacy.Allow is given, but its ForHosts scope does not include %s; add it there if this peer must be reached", c.Host)
 	}
 	msg := err.Error()
 

@@ -1,7 +1,6 @@
 package internal
 
 import (
-	"bytes"
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/rsa"
@@ -53,19 +52,17 @@ func isSHA1(a x509.SignatureAlgorithm) bool {
 	return a == x509.SHA1WithRSA || a == x509.ECDSAWithSHA1 || a == x509.DSAWithSHA1
 }
 
-func isSelfSigned(c *x509.Certificate) bool {
-	return bytes.Equal(c.RawSubject, c.RawIssuer) && c.CheckSignatureFrom(c) == nil
-}
-
 // CheckChain applies the chain policy to one verified chain (leaf first,
-// trust anchor last): every key must meet the size floor, and no
-// certificate other than a self-signed anchor may carry a SHA-1 signature.
+// trust anchor last): every key, the anchor's included, must meet the size
+// floor, and no certificate but the anchor may carry a SHA-1 signature (the
+// anchor is trusted as configured; its own signature is never checked, by
+// OpenSSL or by crypto/x509).
 func CheckChain(peer string, chain []*x509.Certificate) error {
 	for i, c := range chain {
 		if r := CheckKey(c.PublicKey); r != "" {
 			return &PolicyError{Peer: peer, Index: i, Cert: c, Reason: r}
 		}
-		if isSHA1(c.SignatureAlgorithm) && !(i == len(chain)-1 && isSelfSigned(c)) {
+		if isSHA1(c.SignatureAlgorithm) && i != len(chain)-1 {
 			return &PolicyError{Peer: peer, Index: i, Cert: c, Reason: "it is signed with SHA-1 (" + c.SignatureAlgorithm.String() + "), which is no longer collision resistant"}
 		}
 	}

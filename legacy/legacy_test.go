@@ -902,3 +902,49 @@ func TestOnlyLegacySetsTheGate(t *testing.T) {
 		t.Fatal("no source files checked")
 	}
 }
+
+// A legacy server must not offer h2 to a client that ends up on TLS 1.0:
+// HTTP/2 forbids old versions and suites, and net/http's HTTP/2 server
+// would drop the connection.
+func TestServerLegacyClientGetsHTTP1(t *testing.T) {
+	ca := testpki.NewCA(t)
+	ln, err := tlsdefault.Listen("tcp", "127.0.0.1:0", tlsdefault.WithCertificate(ca.Server(t).TLS()), legacy.Allow(legacy.Quiet()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(hello), ErrorLog: log.New(io.Discard, "", 0)}
+	go srv.Serve(ln)
+	defer srv.Close()
+	tr := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: ca.Pool(), MinVersion: tls.VersionTLS10, MaxVersion: tls.VersionTLS10}, Protocols: new(http.Protocols)}
+	tr.Protocols.SetHTTP1(true)
+	tr.Protocols.SetHTTP2(true)
+	defer tr.CloseIdleConnections()
+	resp, err := (&http.Client{Transport: tr}).Get("https://" + ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.Proto != "HTTP/1.1" || resp.TLS.Version != tls.VersionTLS10 {
+		t.Fatalf("proto %s version %s", resp.Proto, tls.VersionName(resp.TLS.Version))
+	}
+	// A modern client of the same server still gets HTTP/2.
+	c, err := tlsdefault.NewClient(tlsdefault.WithCAData(ca.CertPEM()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err = c.Get("https://" + ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.ProtoMajor != 2 {
+		t.Fatalf("modern client got %s", resp.Proto)
+	}
+}
+
+func TestMinVersionContradictsAllow(t *testing.T) {
+	_, err := tlsdefault.ClientConfig(legacy.Allow(), tlsdefault.WithMinVersion(tls.VersionTLS13))
+	if err == nil || !strings.Contains(err.Error(), "contradict") {
+		t.Fatalf("got %v", err)
+	}
+}
