@@ -226,10 +226,7 @@ func TestLoadCAData(t *testing.T) {
 }
 
 func TestTrustedCertificate(t *testing.T) {
-	openssl, err := exec.LookPath("openssl")
-	if err != nil {
-		t.Skip("openssl not installed")
-	}
+	openssl := peer(t, "openssl")
 	ca := newCA(t, "Trusted Aux CA")
 	dir := t.TempDir()
 	in := writeFile(t, filepath.Join(dir, "in.pem"), pemOf(ca.cert))

@@ -97,10 +97,7 @@ func hashSubjects(t testing.TB) []struct {
 }
 
 func TestSubjectHashMatchesOpenSSL(t *testing.T) {
-	openssl, err := exec.LookPath("openssl")
-	if err != nil {
-		t.Skip("openssl not installed")
-	}
+	openssl := peer(t, "openssl")
 	dir := t.TempDir()
 	for i, tc := range hashSubjects(t) {
 		t.Run(tc.name, func(t *testing.T) {

@@ -64,10 +64,7 @@ func TestHashedCAPathLikePython(t *testing.T) {
 	}
 	conn.Close()
 
-	python, err := exec.LookPath("python3")
-	if err != nil {
-		t.Skip("python3 not installed")
-	}
+	python := peer(t, "python3")
 	script := `
 import socket, ssl, sys
 ctx = ssl.create_default_context(capath=sys.argv[1])
