@@ -2,17 +2,18 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"log"
 	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/tlsdefault/tlsdefault"
@@ -65,6 +66,7 @@ type getCmd struct {
 	out     string
 	verbose bool
 	timeout time.Duration
+	opts    []tlsdefault.Option // the client's options, for probeAlert
 }
 
 func runGet(args []string, stdout, stderr io.Writer) error {
@@ -122,7 +124,7 @@ func runGet(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 
-	opts := []tlsdefault.Option{tlsdefault.WithErrorLog(log.New(stderr, "tlsdefault: ", 0))}
+	opts := []tlsdefault.Option{tlsdefault.WithErrorLog(errorLog(stderr))}
 	if pool != nil {
 		opts = append(opts, tlsdefault.WithPool(pool))
 	}
@@ -132,6 +134,7 @@ func runGet(args []string, stdout, stderr io.Writer) error {
 	if o := c.legacy.option(stderr); o != nil {
 		opts = append(opts, o)
 	}
+	c.opts = opts
 	client, err := tlsdefault.NewClient(opts...)
 	if err != nil {
 		return usageErrorf("get: %s", strings.TrimPrefix(err.Error(), "tlsdefault: "))
@@ -221,19 +224,7 @@ func (c *getCmd) explain(err error, u *url.URL, pool *capool.Pool) error {
 
 	he, ok := errors.AsType[*tlsdefault.HandshakeError](inner)
 	if !ok {
-		// With TLS 1.3 the client's handshake is complete before the
-		// server has checked the client certificate; a refusal then
-		// arrives as an alert on the first read, outside the library's
-		// dialler. Explain it the same way.
-		if _, isAlert := internal.RemoteAlert(inner); isAlert {
-			trust := "system store"
-			if pool != nil {
-				trust = pool.Describe()
-			}
-			if e, ok2 := errors.AsType[*tlsdefault.HandshakeError](internal.Explain(inner, internal.Context{Side: "client", Host: host, Trust: trust, Legacy: c.legacy.on()})); ok2 {
-				he, ok = e, true
-			}
-		}
+		he, ok = c.afterHandshake(inner, u, pool)
 	}
 	if !ok {
 		ce := &cliError{code: exitFailure, msgs: []string{fmt.Sprintf("get %s: %v", u.Redacted(), inner)}}
@@ -279,4 +270,69 @@ func (c *getCmd) explain(err error, u *url.URL, pool *capool.Pool) error {
 		ce.hints = append(ce.hints, "a TLS 1.2 peer that signs with SHA-1 also needs GODEBUG=tlssha1=1 in the environment")
 	}
 	return ce
+}
+
+// afterHandshake explains a refusal that came after the client's side of
+// the handshake was done. With TLS 1.3 the client finishes its handshake
+// before the server has checked the client certificate, so a server that
+// refuses it (or requires one) answers the first request with an alert,
+// which the library's dialler never sees: the request fails with "remote
+// error: tls: ...", or, when the server's close overtakes the alert, with
+// a broken pipe or a reset. In the second case the command dials once
+// more, says nothing after the handshake and reads the alert the server
+// sends, so that it can say which it was.
+func (c *getCmd) afterHandshake(err error, u *url.URL, pool *capool.Pool) (*tlsdefault.HandshakeError, bool) {
+	if _, isAlert := internal.RemoteAlert(err); !isAlert {
+		if !errors.Is(err, syscall.EPIPE) && !errors.Is(err, syscall.ECONNRESET) && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
+			return nil, false
+		}
+		probed := c.probeAlert(u)
+		if probed == nil {
+			return nil, false
+		}
+		err = probed
+	}
+	trust := "system store"
+	if pool != nil {
+		trust = pool.Describe()
+	}
+	return errors.AsType[*tlsdefault.HandshakeError](internal.Explain(err, internal.Context{
+		Side: "client", Host: u.Hostname(), Trust: trust, Legacy: c.legacy.on(),
+	}))
+}
+
+// probeAlert dials u's host directly (not through a proxy) with the
+// command's client settings, completes the handshake, sends nothing and
+// returns the alert the server sends within two seconds, or nil.
+func (c *getCmd) probeAlert(u *url.URL) error {
+	if p, _ := http.ProxyFromEnvironment(&http.Request{URL: u}); p != nil {
+		return nil
+	}
+	cfg, err := tlsdefault.ClientConfig(c.opts...)
+	if err != nil {
+		return nil
+	}
+	cfg.ServerName = u.Hostname()
+	cfg.NextProtos = []string{"h2", "http/1.1"}
+	addr := u.Host
+	if u.Port() == "" {
+		addr = net.JoinHostPort(u.Hostname(), "443")
+	}
+	d := &tls.Dialer{NetDialer: &net.Dialer{Timeout: 5 * time.Second}, Config: cfg}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	conn, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		if _, ok := internal.RemoteAlert(err); ok {
+			return err
+		}
+		return nil
+	}
+	defer conn.Close()
+	conn.SetReadDeadline(time.Now().Add(2 * time.Second))
+	_, err = conn.Read(make([]byte, 1))
+	if _, ok := internal.RemoteAlert(err); ok {
+		return err
+	}
+	return nil
 }

@@ -8,11 +8,14 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"log"
 	"os"
+	"regexp"
 	"runtime"
 	"runtime/debug"
 	"strings"
@@ -143,7 +146,8 @@ func parseFlags(fs *flag.FlagSet, usage string, args []string, stdout io.Writer)
 				fmt.Fprint(stdout, usage)
 				return nil, errHelpShown
 			}
-			return nil, usageErrorf("%s: %v (see 'tlsdefault %s --help')", fs.Name(), err, fs.Name())
+			msg := longFlag.ReplaceAllString(err.Error(), "$1--$2")
+			return nil, usageErrorf("%s: %s (see 'tlsdefault %s --help')", fs.Name(), msg, fs.Name())
 		}
 		rest := fs.Args()
 		consumed := len(args) - len(rest)
@@ -157,6 +161,11 @@ func parseFlags(fs *flag.FlagSet, usage string, args []string, stdout io.Writer)
 		args = rest[1:]
 	}
 }
+
+// longFlag finds the flag names in the flag package's messages ("flag
+// provided but not defined: -frob"), to give them the two dashes the usage
+// shows.
+var longFlag = regexp.MustCompile(`(: |flag )-([a-z][a-z0-9-]+)`)
 
 // stringList is a repeatable string flag.
 type stringList []string
@@ -226,4 +235,24 @@ func versionString() string {
 	}
 	extra = append([]string{runtime.Version(), runtime.GOOS + "/" + runtime.GOARCH}, extra...)
 	return fmt.Sprintf("tlsdefault %s (%s)", v, strings.Join(extra, ", "))
+}
+
+// errorLog returns a logger for the library and net/http that writes lines
+// with the command's "tlsdefault: " prefix, once: the library's own
+// messages already start with it.
+func errorLog(w io.Writer) *log.Logger {
+	return log.New(prefixWriter{w}, "", 0)
+}
+
+type prefixWriter struct{ w io.Writer }
+
+func (p prefixWriter) Write(b []byte) (int, error) {
+	const prefix = "tlsdefault: "
+	if bytes.HasPrefix(b, []byte(prefix)) {
+		return p.w.Write(b)
+	}
+	if _, err := p.w.Write(append([]byte(prefix), b...)); err != nil {
+		return 0, err
+	}
+	return len(b), nil
 }

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"html"
 	"io"
-	"log"
 	"net"
 	"net/http"
 	"os"
@@ -100,7 +99,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	}
 
 	opts := []tlsdefault.Option{
-		tlsdefault.WithErrorLog(log.New(stderr, "tlsdefault: ", 0)),
+		tlsdefault.WithErrorLog(errorLog(stderr)),
 		tlsdefault.WithClientAuth(mode),
 	}
 	if c.cert != "" {
@@ -145,7 +144,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          log.New(stderr, "tlsdefault: ", 0),
+		ErrorLog:          errorLog(stderr),
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
