@@ -113,7 +113,7 @@ func runGet(args []string, stdout, stderr io.Writer) error {
 
 	pool, err := c.trust.load()
 	if err != nil {
-		return sourceError("get", exitUsage, err)
+		return sourceError("get", exitUsage, err, &c.trust)
 	}
 	for _, f := range []string{c.cert, c.key} {
 		if f == "" {
@@ -137,7 +137,7 @@ func runGet(args []string, stdout, stderr io.Writer) error {
 	c.opts = opts
 	client, err := tlsdefault.NewClient(opts...)
 	if err != nil {
-		return usageErrorf("get: %s", strings.TrimPrefix(err.Error(), "tlsdefault: "))
+		return usageErrorf("get: %s", flagWords(err.Error(), &c.trust))
 	}
 	client.Timeout = c.timeout
 	client.CheckRedirect = func(req *http.Request, via []*http.Request) error {

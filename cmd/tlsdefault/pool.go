@@ -72,7 +72,7 @@ func runPool(args []string, stdout, stderr io.Writer) error {
 	}
 	pool, err := tf.load()
 	if err != nil {
-		return sourceError("pool", exitPool, err)
+		return sourceError("pool", exitPool, err, &tf)
 	}
 
 	now := time.Now()

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/tlsdefault/tlsdefault"
+	"github.com/tlsdefault/tlsdefault/capool"
 )
 
 type serveCmd struct {
@@ -98,6 +99,16 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 
+	// The client CAs are read before anything is written, so that a bad
+	// --cafile leaves no throwaway directory behind.
+	var clientPool *capool.Pool
+	if clientCAs {
+		clientPool, err = capool.Load(capool.Sources{CAFile: c.cafile, CAPath: c.capath})
+		if err != nil {
+			return sourceError("serve", exitUsage, err, nil)
+		}
+	}
+
 	opts := []tlsdefault.Option{
 		tlsdefault.WithErrorLog(errorLog(stderr)),
 		tlsdefault.WithClientAuth(mode),
@@ -113,15 +124,12 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 		infof(stderr, "wrote a throwaway CA and certificates to %s", files.dir)
 		infof(stderr, "  trust %s; the server's pair is cert.pem and key.pem, a client's client.pem and client-key.pem", files.caFile)
 		if mode != tls.NoClientCert && !clientCAs {
-			c.cafile = files.caFile
+			opts = append(opts, tlsdefault.WithCAFile(files.caFile))
 			infof(stderr, "client certificates are verified against the throwaway CA")
 		}
 	}
-	if c.cafile != "" {
-		opts = append(opts, tlsdefault.WithCAFile(c.cafile))
-	}
-	if c.capath != "" {
-		opts = append(opts, tlsdefault.WithCAPath(c.capath))
+	if clientPool != nil {
+		opts = append(opts, tlsdefault.WithPool(clientPool))
 	}
 	if o := c.legacy.option(stderr); o != nil {
 		opts = append(opts, o)
@@ -133,7 +141,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 		if errors.As(err, &oe) {
 			return fmt.Errorf("serve: %v", err)
 		}
-		return usageErrorf("serve: %s", strings.TrimPrefix(err.Error(), "tlsdefault: "))
+		return usageErrorf("serve: %s", flagWords(err.Error(), nil))
 	}
 
 	var handler http.Handler = http.HandlerFunc(echoHandler)

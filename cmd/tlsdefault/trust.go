@@ -52,9 +52,31 @@ func checkEmpty(fs *flag.FlagSet, names ...string) error {
 
 // sourceError is a trust source that cannot be loaded; code is the exit
 // code for it (usage for get and serve, exitPool for pool).
-func sourceError(cmd string, code int, err error) error {
-	msg := strings.TrimPrefix(err.Error(), "tlsdefault: ")
-	return &cliError{code: code, msgs: []string{cmd + ": " + msg}}
+func sourceError(cmd string, code int, err error, t *trustFlags) error {
+	return &cliError{code: code, msgs: []string{cmd + ": " + flagWords(err.Error(), t)}}
+}
+
+// flagWords rewrites a library message in the command's terms: the
+// option and source names become the flags that set them.
+func flagWords(msg string, t *trustFlags) string {
+	msg = strings.TrimPrefix(msg, "tlsdefault: ")
+	msg = strings.TrimPrefix(msg, "capool: ")
+	for _, r := range []struct{ from, to string }{
+		{"cafile ", "--cafile "},
+		{"capath ", "--capath "},
+		{"WithKeyPairFiles: ", "--cert and --key: "},
+		{"legacy: ForHosts: ", "--legacy-host: "},
+		{"WithCAFile: capool: cafile ", "--cafile "},
+		{"WithCAPath: capool: capath ", "--capath "},
+	} {
+		if strings.HasPrefix(msg, r.from) {
+			return r.to + strings.TrimPrefix(msg, r.from)
+		}
+	}
+	if t != nil && t.cadataFile != "" && strings.HasPrefix(msg, "cadata") {
+		return "--cadata-file " + t.cadataFile + strings.TrimPrefix(msg, "cadata")
+	}
+	return msg
 }
 
 // load builds the pool the flags name: the file and directory sources
