@@ -10,10 +10,11 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"os"
 	"strings"
-	"syscall"
+	"sync/atomic"
 	"time"
 
 	"github.com/tlsdefault/tlsdefault"
@@ -67,6 +68,8 @@ type getCmd struct {
 	verbose bool
 	timeout time.Duration
 	opts    []tlsdefault.Option // the client's options, for probeAlert
+
+	handshakeDone atomic.Bool // a TLS handshake of the request completed
 }
 
 func runGet(args []string, stdout, stderr io.Writer) error {
@@ -151,7 +154,20 @@ func runGet(args []string, stdout, stderr io.Writer) error {
 	}
 	defer client.CloseIdleConnections()
 
-	resp, err := client.Get(u.String())
+	// Note completed handshakes: a request that fails after one may have
+	// been refused by the server for the client certificate (see
+	// afterHandshake).
+	trace := &httptrace.ClientTrace{TLSHandshakeDone: func(_ tls.ConnectionState, err error) {
+		if err == nil {
+			c.handshakeDone.Store(true)
+		}
+	}}
+	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(context.Background(), trace), http.MethodGet, u.String(), nil)
+	if err != nil {
+		return usageErrorf("get: %v", err)
+	}
+	req.Header.Set("User-Agent", "tlsdefault-get")
+	resp, err := client.Do(req)
 	if err != nil {
 		return c.explain(err, u, pool)
 	}
@@ -278,12 +294,14 @@ func (c *getCmd) explain(err error, u *url.URL, pool *capool.Pool) error {
 // refuses it (or requires one) answers the first request with an alert,
 // which the library's dialler never sees: the request fails with "remote
 // error: tls: ...", or, when the server's close overtakes the alert, with
-// a broken pipe or a reset. In the second case the command dials once
+// a broken pipe, a reset or "http2: client conn could not be established".
+// In those cases, when a handshake had completed, the command dials once
 // more, says nothing after the handshake and reads the alert the server
 // sends, so that it can say which it was.
 func (c *getCmd) afterHandshake(err error, u *url.URL, pool *capool.Pool) (*tlsdefault.HandshakeError, bool) {
 	if _, isAlert := internal.RemoteAlert(err); !isAlert {
-		if !errors.Is(err, syscall.EPIPE) && !errors.Is(err, syscall.ECONNRESET) && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
+		var ne net.Error
+		if !c.handshakeDone.Load() || (errors.As(err, &ne) && ne.Timeout()) || errors.Is(err, context.DeadlineExceeded) {
 			return nil, false
 		}
 		probed := c.probeAlert(u)
