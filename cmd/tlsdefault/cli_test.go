@@ -336,8 +336,9 @@ func TestGetLegacy(t *testing.T) {
 	}
 
 	r = runBin(t, "get", "--cafile", caFile, "--legacy-host", "old.example", url)
-	if r.code != exitFailure || strings.Contains(r.stderr, "hint: if this server cannot be upgraded") {
-		t.Errorf("--legacy-host for another host: want exit code 1\n%s", r)
+	if r.code != exitFailure || strings.Contains(r.stderr, "hint: if this server cannot be upgraded") ||
+		!strings.Contains(r.stderr, "tlsdefault: hint: --legacy-host names old.example, not 127.0.0.1; add --legacy-host 127.0.0.1") {
+		t.Errorf("--legacy-host for another host: want exit code 1 and a hint\n%s", r)
 	}
 }
 

@@ -282,6 +282,8 @@ func (c *getCmd) explain(err error, u *url.URL, pool *capool.Pool) error {
 		ce.hints = append(ce.hints,
 			fmt.Sprintf("if this server cannot be upgraded, allow TLS 1.0 and 1.1, CBC, RSA key exchange and 3DES for this host only: tlsdefault get --legacy-host %s %s", host, u.Redacted()),
 			"--legacy-host weakens the connection to that host (no forward secrecy with RSA key exchange, CBC padding oracles); see 'tlsdefault get --help'")
+	case strings.Contains(he.Reason, "protocol or cipher suite mismatch") && len(c.legacy.hosts) > 0 && !strings.Contains(he.Reason, "still did not help"):
+		ce.hints = append(ce.hints, fmt.Sprintf("--legacy-host names %s, not %s; add --legacy-host %s if this server cannot be upgraded", strings.Join(c.legacy.hosts, ", "), host, host))
 	case c.legacy.on() && strings.Contains(he.Err.Error(), "signature"):
 		ce.hints = append(ce.hints, "a TLS 1.2 peer that signs with SHA-1 also needs GODEBUG=tlssha1=1 in the environment")
 	}

@@ -230,8 +230,11 @@ func versionString() string {
 			extra = append(extra, "revision "+rev)
 		}
 	}
-	if v == "" {
-		v = "(unknown)"
+	switch v {
+	case "":
+		v = "unknown"
+	case "(devel)":
+		v = "devel"
 	}
 	extra = append([]string{runtime.Version(), runtime.GOOS + "/" + runtime.GOARCH}, extra...)
 	return fmt.Sprintf("tlsdefault %s (%s)", v, strings.Join(extra, ", "))

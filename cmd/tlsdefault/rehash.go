@@ -66,7 +66,11 @@ func runRehash(args []string, stdout, stderr io.Writer) error {
 	if len(names) == 0 {
 		warnf(stderr, "rehash: %s holds no .pem, .crt, .cer or .crl file with one certificate or CRL; nothing linked", dir)
 	}
-	infof(stderr, "%d links in %s: %d new, %d removed", len(names), dir, made, removed)
+	noun := "links"
+	if len(names) == 1 {
+		noun = "link"
+	}
+	infof(stderr, "%d %s in %s: %d new, %d removed", len(names), noun, dir, made, removed)
 	return nil
 }
 
