@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
 	"log"
 	"net"
 	"sync"
@@ -301,7 +302,7 @@ func (l *listener) handshake(raw net.Conn) {
 	defer cancel()
 	tc := tls.Server(raw, l.srv.config)
 	if err := tc.HandshakeContext(ctx); err != nil {
-		raw.Close()
+		l.closeAfterAlert(raw)
 		l.logHandshake(raw.RemoteAddr(), err)
 		return
 	}
@@ -311,6 +312,25 @@ func (l *listener) handshake(raw net.Conn) {
 	case <-l.ctx.Done():
 		tc.Close()
 	}
+}
+
+// closeAfterAlert closes a connection whose handshake failed so that the
+// alert crypto/tls sent reaches the peer: closing a socket with unread data
+// (a TLS 1.3 client sends its request right after its Finished) makes the
+// kernel send a reset, which can overtake the alert. So the write side is
+// shut first and what the peer sent is drained, for at most 250 ms and
+// 64 KiB.
+func (l *listener) closeAfterAlert(raw net.Conn) {
+	defer raw.Close()
+	cw, ok := raw.(interface{ CloseWrite() error })
+	if !ok || l.ctx.Err() != nil {
+		return
+	}
+	if cw.CloseWrite() != nil {
+		return
+	}
+	raw.SetReadDeadline(time.Now().Add(250 * time.Millisecond))
+	io.Copy(io.Discard, io.LimitReader(raw, 64<<10))
 }
 
 // logHandshake reports failed handshakes at most once a second, with a

@@ -180,6 +180,12 @@ func pemLabel(line, prefix []byte) (string, bool) {
 // parseDER reads one or several concatenated DER certificates.
 func parseDER(data []byte) parseResult {
 	var res parseResult
+	if len(data) > 0 && data[0] != 0x30 {
+		// Not a SEQUENCE: most likely text that is not PEM.
+		head := data[:min(len(data), 16)]
+		res.bad = append(res.bad, blockErr{0, fmt.Errorf("neither PEM (no \"-----BEGIN CERTIFICATE-----\" line) nor DER (which starts with byte 0x30; this starts with %q)", head)})
+		return res
+	}
 	rest := data
 	for i := 1; len(rest) > 0; i++ {
 		off := len(data) - len(rest)
