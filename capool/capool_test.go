@@ -198,7 +198,7 @@ func TestLoadCAData(t *testing.T) {
 		{name: "DER one", data: ca1.cert.Raw, want: 1},
 		{name: "DER concatenated", data: append(append([]byte(nil), ca1.cert.Raw...), ca2.cert.Raw...), want: 2},
 		{name: "DER trailing junk", data: append(append([]byte(nil), ca1.cert.Raw...), 0xff, 0x01), errText: "DER certificate 2 at byte"},
-		{name: "garbage", data: []byte("hello, world"), errText: "DER certificate 1 at byte 0"},
+		{name: "garbage", data: []byte("hello, world"), errText: "neither PEM"},
 		{name: "PEM with only a CRL", data: crlPEM(t, ca1), errText: "no certificate found"},
 	}
 	for _, tt := range tests {
