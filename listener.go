@@ -257,6 +257,11 @@ type listener struct {
 	logMu  sync.Mutex
 	logAt  time.Time
 	logN   int
+	// The last failure left out in the current second, and whether a
+	// timer will report it (with the count) when the second is over.
+	logRemote net.Addr
+	logErr    error
+	logTimer  bool
 }
 
 // Accept returns the next connection whose TLS handshake has completed.
@@ -333,27 +338,58 @@ func (l *listener) closeAfterAlert(raw net.Conn) {
 	io.Copy(io.Discard, io.LimitReader(raw, 64<<10))
 }
 
-// logHandshake reports failed handshakes at most once a second, with a
-// count of those left out, so that a flood of bad peers cannot flood the
-// log.
+// logHandshake reports failed handshakes at most once a second, so that a
+// flood of bad peers cannot flood the log. Failures left out are counted
+// and reported, with the last of them, when the second is over.
 func (l *listener) logHandshake(remote net.Addr, err error) {
 	l.logMu.Lock()
 	now := time.Now()
-	if now.Sub(l.logAt) < time.Second {
+	if since := now.Sub(l.logAt); since < time.Second {
 		l.logN++
+		l.logRemote, l.logErr = remote, err
+		if !l.logTimer {
+			l.logTimer = true
+			time.AfterFunc(time.Second-since, l.flushLog)
+		}
 		l.logMu.Unlock()
 		return
 	}
+	// Failures left out before (if the timer has not reported them yet)
+	// are counted on this line.
 	n := l.logN
-	l.logAt, l.logN = now, 0
+	l.logAt, l.logN, l.logRemote, l.logErr = now, 0, nil, nil
 	l.logMu.Unlock()
+	l.printHandshake(remote, err, n)
+}
+
+// flushLog reports the failures left out in the second that has just
+// ended, as one line: the last of them and the count of the others.
+func (l *listener) flushLog() {
+	l.logMu.Lock()
+	if rest := time.Second - time.Since(l.logAt); rest > 0 && l.logN > 0 {
+		time.AfterFunc(rest, l.flushLog)
+		l.logMu.Unlock()
+		return
+	}
+	n, remote, err := l.logN, l.logRemote, l.logErr
+	l.logN, l.logRemote, l.logErr, l.logTimer = 0, nil, nil, false
+	if n > 0 {
+		l.logAt = time.Now()
+	}
+	l.logMu.Unlock()
+	if n > 0 {
+		l.printHandshake(remote, err, n-1)
+	}
+}
+
+func (l *listener) printHandshake(remote net.Addr, err error, more int) {
 	err = internal.Explain(err, internal.Context{Side: "server", Host: remote.String(), Trust: l.srv.trust, Legacy: l.srv.legacy != nil})
 	msg := fmt.Sprintf("tlsdefault: %v", err)
 	if he, ok := errors.AsType[*internal.HandshakeError](err); ok {
 		msg = he.Error()
 	}
-	if n > 0 {
-		msg += fmt.Sprintf(" (and %d more failed handshakes in the last second)", n)
+	if more > 0 {
+		msg += fmt.Sprintf(" (and %d more failed handshakes in the last second)", more)
 	}
 	if l.logger != nil {
 		l.logger.Print(msg)

@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
 	"log"
 	"os"
 	"sync"
@@ -106,13 +107,67 @@ func (kp *KeyPair) stat() ([2]fileStamp, error) {
 		if err != nil {
 			return st, fmt.Errorf("WithKeyPairFiles: %w", err)
 		}
+		if err := checkKeyPairFile(name, fi); err != nil {
+			return st, err
+		}
 		st[i] = fileStamp{fi.Size(), fi.ModTime()}
 	}
 	return st, nil
 }
 
+// maxKeyPairFile caps the size of a certificate or key file: a chain of a
+// few certificates is a few kilobytes.
+const maxKeyPairFile = 1 << 20
+
+// checkKeyPairFile refuses what is not a regular file of at most
+// maxKeyPairFile bytes: a FIFO would block the reader for ever (in a
+// handshake, holding the reload lock), a device such as /dev/zero would
+// never end.
+func checkKeyPairFile(name string, fi os.FileInfo) error {
+	if !fi.Mode().IsRegular() {
+		return fmt.Errorf("WithKeyPairFiles: %s is not a regular file", name)
+	}
+	if fi.Size() > maxKeyPairFile {
+		return fmt.Errorf("WithKeyPairFiles: %s: %d bytes is over the %d KiB limit", name, fi.Size(), maxKeyPairFile>>10)
+	}
+	return nil
+}
+
+// readKeyPairFile reads a file that checkKeyPairFile accepts, checking
+// again on the open file (it may have been replaced since).
+func readKeyPairFile(name string) ([]byte, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, fmt.Errorf("WithKeyPairFiles: %w", err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("WithKeyPairFiles: %w", err)
+	}
+	if err := checkKeyPairFile(name, fi); err != nil {
+		return nil, err
+	}
+	data, err := io.ReadAll(io.LimitReader(f, maxKeyPairFile+1))
+	if err != nil {
+		return nil, fmt.Errorf("WithKeyPairFiles: %w", err)
+	}
+	if len(data) > maxKeyPairFile {
+		return nil, fmt.Errorf("WithKeyPairFiles: %s is over the %d KiB limit", name, maxKeyPairFile>>10)
+	}
+	return data, nil
+}
+
 func (kp *KeyPair) load() (*tls.Certificate, error) {
-	c, err := tls.LoadX509KeyPair(kp.CertFile, kp.KeyFile)
+	certPEM, err := readKeyPairFile(kp.CertFile)
+	if err != nil {
+		return nil, err
+	}
+	keyPEM, err := readKeyPairFile(kp.KeyFile)
+	if err != nil {
+		return nil, err
+	}
+	c, err := tls.X509KeyPair(certPEM, keyPEM)
 	if err != nil {
 		return nil, fmt.Errorf("WithKeyPairFiles: %s, %s: %w", kp.CertFile, kp.KeyFile, err)
 	}
