@@ -215,7 +215,7 @@ func Explain(err error, c Context) error {
 		} else if record.RecordHeader[1] == 3 && record.RecordHeader[2] == 0 {
 			he.Reason = ssl3Message
 		} else {
-			he.Reason = fmt.Sprintf("the %s did not answer with TLS (first bytes %q)", peer, record.RecordHeader[:])
+			he.Reason = fmt.Sprintf("the %s did not answer with TLS (first bytes %+q)", peer, record.RecordHeader[:])
 		}
 	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET):
 		he.Side = peer
