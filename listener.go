@@ -98,24 +98,36 @@ func newServer(opts []Option) (*server, error) {
 	} else if s.HasTrustSource() {
 		return nil, errors.New("tlsdefault: trust options on a server without WithClientAuth would be ignored (client certificates are not asked for); add WithClientAuth(tls.RequireAndVerifyClientCert) or tls.VerifyClientCertIfGiven, or drop the trust options")
 	}
-	cfg.VerifyConnection = srv.verifier("")
+	cfg.VerifyConnection = srv.verify
 	if l := srv.legacy; l != nil {
 		if !l.Scoped() {
 			l.Widen(cfg)
 		}
-		base := cfg.Clone()
 		cfg.GetConfigForClient = func(hello *tls.ClientHelloInfo) (*tls.Config, error) {
-			c := base.Clone()
-			if l.Matches(hello.ServerName) {
+			// Cloned from the live config at handshake time, so that
+			// changes the user made to it after construction hold.
+			c := cfg.Clone()
+			c.GetConfigForClient = nil
+			if l.Matches(hello.ServerName) && (c.MinVersion == s.MinVersion || c.MinVersion == tls.VersionTLS10) {
 				// Widened, and without h2 for a client that would end up
 				// on a version or suite HTTP/2 forbids.
 				l.WidenFor(c, hello)
 			}
-			remote := ""
-			if hello.Conn != nil {
-				remote = hello.Conn.RemoteAddr().String()
+			// Legacy handshakes that the verifier (ours, or the user's
+			// wrapping it) accepted are reported with the SNI name and
+			// the remote address.
+			inner, sni, remote := c.VerifyConnection, hello.ServerName, addrString(hello.Conn)
+			c.VerifyConnection = func(cs tls.ConnectionState) error {
+				if inner != nil {
+					if err := inner(cs); err != nil {
+						return err
+					}
+				}
+				if internal.IsLegacy(cs) {
+					l.Observe(internal.Event{Side: "server", Host: sni, RemoteAddr: remote, Version: cs.Version, CipherSuite: cs.CipherSuite})
+				}
+				return nil
 			}
-			c.VerifyConnection = srv.verifierFor(hello.ServerName, remote)
 			return c, nil
 		}
 	}
@@ -142,41 +154,44 @@ func (srv *server) getCertificate(hello *tls.ClientHelloInfo) (*tls.Certificate,
 	return first, nil
 }
 
-func (srv *server) verifier(remote string) func(tls.ConnectionState) error {
-	return srv.verifierFor("", remote)
+// addrString is the remote address of c, or "" when it has none.
+func addrString(c net.Conn) string {
+	if c == nil {
+		return ""
+	}
+	if a := c.RemoteAddr(); a != nil {
+		return a.String()
+	}
+	return ""
 }
 
-func (srv *server) verifierFor(sni, remote string) func(tls.ConnectionState) error {
-	return func(cs tls.ConnectionState) error {
-		if len(cs.PeerCertificates) > 0 && srv.verifyClients != tls.NoClientCert {
-			chains := cs.VerifiedChains
-			if srv.pool.Lazy() {
-				var err error
-				chains, err = srv.pool.Verify(cs.PeerCertificates[0], cs.PeerCertificates[1:], x509.VerifyOptions{
-					KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
-				})
-				if err != nil {
-					return &tls.CertificateVerificationError{UnverifiedCertificates: cs.PeerCertificates, Err: err}
-				}
-			}
-			if len(chains) == 0 {
-				return errors.New("tlsdefault: the client's certificate was not verified")
-			}
-			if err := internal.CheckChains("client", chains); err != nil {
+// verify is the VerifyConnection of a server config: client certificates
+// (verified here with a lazy pool) must meet the chain policy, and a legacy
+// version or suite is refused unless legacy mode covers the SNI name.
+// Legacy handshakes are reported by the wrapper GetConfigForClient installs.
+func (srv *server) verify(cs tls.ConnectionState) error {
+	if len(cs.PeerCertificates) > 0 && srv.verifyClients != tls.NoClientCert {
+		chains := cs.VerifiedChains
+		if srv.pool.Lazy() {
+			var err error
+			chains, err = srv.pool.Verify(cs.PeerCertificates[0], cs.PeerCertificates[1:], x509.VerifyOptions{
+				KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+			})
+			if err != nil {
 				return &tls.CertificateVerificationError{UnverifiedCertificates: cs.PeerCertificates, Err: err}
 			}
 		}
-		if internal.IsLegacy(cs) {
-			if sni == "" {
-				sni = cs.ServerName
-			}
-			if srv.legacy == nil || !srv.legacy.Matches(sni) {
-				return fmt.Errorf("tlsdefault: a client negotiated %s with %s, which only package legacy allows", tls.VersionName(cs.Version), tls.CipherSuiteName(cs.CipherSuite))
-			}
-			srv.legacy.Observe(internal.Event{Side: "server", Host: sni, RemoteAddr: remote, Version: cs.Version, CipherSuite: cs.CipherSuite})
+		if len(chains) == 0 {
+			return errors.New("tlsdefault: the client's certificate was not verified")
 		}
-		return nil
+		if err := internal.CheckChains("client", chains); err != nil {
+			return &tls.CertificateVerificationError{UnverifiedCertificates: cs.PeerCertificates, Err: err}
+		}
 	}
+	if internal.IsLegacy(cs) && (srv.legacy == nil || !srv.legacy.Matches(cs.ServerName)) {
+		return fmt.Errorf("tlsdefault: a client negotiated %s with %s, which only package legacy allows", tls.VersionName(cs.Version), tls.CipherSuiteName(cs.CipherSuite))
+	}
+	return nil
 }
 
 // Listen announces on the local network address (as net.Listen) and
@@ -259,7 +274,7 @@ type listener struct {
 	logN   int
 	// The last failure left out in the current second, and whether a
 	// timer will report it (with the count) when the second is over.
-	logRemote net.Addr
+	logRemote string
 	logErr    error
 	logTimer  bool
 }
@@ -308,7 +323,7 @@ func (l *listener) handshake(raw net.Conn) {
 	tc := tls.Server(raw, l.srv.config)
 	if err := tc.HandshakeContext(ctx); err != nil {
 		l.closeAfterAlert(raw)
-		l.logHandshake(raw.RemoteAddr(), err)
+		l.logHandshake(addrString(raw), err)
 		return
 	}
 	raw.SetDeadline(time.Time{})
@@ -341,7 +356,7 @@ func (l *listener) closeAfterAlert(raw net.Conn) {
 // logHandshake reports failed handshakes at most once a second, so that a
 // flood of bad peers cannot flood the log. Failures left out are counted
 // and reported, with the last of them, when the second is over.
-func (l *listener) logHandshake(remote net.Addr, err error) {
+func (l *listener) logHandshake(remote string, err error) {
 	l.logMu.Lock()
 	now := time.Now()
 	if since := now.Sub(l.logAt); since < time.Second {
@@ -357,7 +372,7 @@ func (l *listener) logHandshake(remote net.Addr, err error) {
 	// Failures left out before (if the timer has not reported them yet)
 	// are counted on this line.
 	n := l.logN
-	l.logAt, l.logN, l.logRemote, l.logErr = now, 0, nil, nil
+	l.logAt, l.logN, l.logRemote, l.logErr = now, 0, "", nil
 	l.logMu.Unlock()
 	l.printHandshake(remote, err, n)
 }
@@ -372,7 +387,7 @@ func (l *listener) flushLog() {
 		return
 	}
 	n, remote, err := l.logN, l.logRemote, l.logErr
-	l.logN, l.logRemote, l.logErr, l.logTimer = 0, nil, nil, false
+	l.logN, l.logRemote, l.logErr, l.logTimer = 0, "", nil, false
 	if n > 0 {
 		l.logAt = time.Now()
 	}
@@ -382,8 +397,8 @@ func (l *listener) flushLog() {
 	}
 }
 
-func (l *listener) printHandshake(remote net.Addr, err error, more int) {
-	err = internal.Explain(err, internal.Context{Side: "server", Host: remote.String(), Trust: l.srv.trust, Legacy: l.srv.legacy != nil})
+func (l *listener) printHandshake(remote string, err error, more int) {
+	err = internal.Explain(err, internal.Context{Side: "server", Host: remote, Trust: l.srv.trust, Legacy: l.srv.legacy != nil})
 	msg := fmt.Sprintf("tlsdefault: %v", err)
 	if he, ok := errors.AsType[*internal.HandshakeError](err); ok {
 		msg = he.Error()

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptrace"
+	"slices"
 	"strings"
 
 	"github.com/hashicorp/go-cleanhttp"
@@ -19,10 +20,17 @@ import (
 
 // client is one client configuration and what it needs at handshake time.
 type client struct {
-	s      *internal.Settings
-	pool   *capool.Pool
-	trust  string
+	s     *internal.Settings
+	pool  *capool.Pool
+	trust string
+	// config is what ClientConfig returns: widened when legacy is given
+	// (a scope is then enforced by VerifyConnection, by server name).
 	config *tls.Config
+	// strict is what NewTransport puts in TLSClientConfig: never widened
+	// for a scoped legacy option; the transport's DialTLSContext widens a
+	// clone for the hosts in scope only, so other hosts are never offered
+	// old versions or suites.
+	strict *tls.Config
 	ids    []identity
 	legacy *internal.Legacy
 }
@@ -129,12 +137,26 @@ func newClient(opts []Option) (*client, error) {
 	if len(ids) > 0 {
 		cfg.GetClientCertificate = c.getClientCertificate
 	}
+	cfg.VerifyConnection = c.verify
+	c.strict, c.config = cfg, cfg
 	if c.legacy != nil {
-		c.legacy.Widen(cfg)
+		if c.legacy.Scoped() {
+			c.config = cfg.Clone()
+			c.config.ClientSessionCache = tls.NewLRUClientSessionCache(0)
+		} else {
+			c.strict = nil // the same config, widened for every host
+		}
+		c.legacy.Widen(c.config)
 	}
-	cfg.VerifyConnection = c.verifier("")
-	c.config = cfg
 	return c, nil
+}
+
+// transportConfig is the TLSClientConfig of a transport.
+func (c *client) transportConfig() *tls.Config {
+	if c.strict != nil {
+		return c.strict
+	}
+	return c.config
 }
 
 func (c *client) getClientCertificate(cri *tls.CertificateRequestInfo) (*tls.Certificate, error) {
@@ -151,46 +173,46 @@ func (c *client) getClientCertificate(cri *tls.CertificateRequestInfo) (*tls.Cer
 	return first, nil
 }
 
-// verifier returns the VerifyConnection of a client config. host is the
-// name dialled when known (NewTransport knows it, even for an IP address,
-// which crypto/tls does not put in ConnectionState.ServerName).
-func (c *client) verifier(host string) func(tls.ConnectionState) error {
-	return func(cs tls.ConnectionState) error {
-		name := host
+// verify is the VerifyConnection of a client config: the chain policy,
+// the legacy scope and, with a lazy pool, the verification itself. The
+// name checked is ConnectionState.ServerName, which NewTransport fills in
+// for IP addresses.
+func (c *client) verify(cs tls.ConnectionState) error {
+	name := cs.ServerName
+	chains := cs.VerifiedChains
+	if c.pool.Lazy() {
 		if name == "" {
-			name = cs.ServerName
+			return errors.New("tlsdefault: cannot check the server's name: ServerName is empty or an IP address, and a hashed WithCAPath is verified at handshake time; dial by host name, or use NewTransport or NewClient, which know the address dialled")
 		}
-		chains := cs.VerifiedChains
-		if c.pool.Lazy() {
-			if name == "" {
-				return errors.New("tlsdefault: cannot check the server's name: ServerName is empty or an IP address, and a hashed WithCAPath is verified at handshake time; dial by host name, or use NewTransport or NewClient, which know the address dialled")
-			}
-			if len(cs.PeerCertificates) == 0 {
-				return errors.New("tlsdefault: the server sent no certificate")
-			}
-			var err error
-			chains, err = c.pool.Verify(cs.PeerCertificates[0], cs.PeerCertificates[1:], x509.VerifyOptions{
-				DNSName:   name,
-				KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-			})
-			if err != nil {
-				return &tls.CertificateVerificationError{UnverifiedCertificates: cs.PeerCertificates, Err: err}
-			}
+		if len(cs.PeerCertificates) == 0 {
+			return errors.New("tlsdefault: the server sent no certificate")
 		}
-		if len(chains) == 0 {
-			return errors.New("tlsdefault: the server's certificate was not verified (InsecureSkipVerify cannot turn verification off in a tlsdefault config)")
-		}
-		if err := internal.CheckChains("server", chains); err != nil {
+		var err error
+		chains, err = c.pool.Verify(cs.PeerCertificates[0], cs.PeerCertificates[1:], x509.VerifyOptions{
+			DNSName:   name,
+			KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		})
+		if err != nil {
 			return &tls.CertificateVerificationError{UnverifiedCertificates: cs.PeerCertificates, Err: err}
 		}
-		if internal.IsLegacy(cs) {
-			if c.legacy == nil || !c.legacy.Matches(name) {
-				return fmt.Errorf("tlsdefault: %s negotiated %s with %s, which only package legacy allows, and legacy mode does not cover this host", name, tls.VersionName(cs.Version), tls.CipherSuiteName(cs.CipherSuite))
-			}
-			c.legacy.Observe(internal.Event{Side: "client", Host: name, Version: cs.Version, CipherSuite: cs.CipherSuite})
-		}
-		return nil
 	}
+	if len(chains) == 0 {
+		return errors.New("tlsdefault: the server's certificate was not verified (InsecureSkipVerify cannot turn verification off in a tlsdefault config)")
+	}
+	if err := internal.CheckChains("server", chains); err != nil {
+		return &tls.CertificateVerificationError{UnverifiedCertificates: cs.PeerCertificates, Err: err}
+	}
+	if internal.IsLegacy(cs) {
+		if c.legacy == nil || !c.legacy.Matches(name) {
+			who := name
+			if who == "" {
+				who = "the server"
+			}
+			return fmt.Errorf("tlsdefault: %s negotiated %s with %s, which only package legacy allows, and legacy mode does not cover this host", who, tls.VersionName(cs.Version), tls.CipherSuiteName(cs.CipherSuite))
+		}
+		c.legacy.Observe(internal.Event{Side: "client", Host: name, Version: cs.Version, CipherSuite: cs.CipherSuite})
+	}
+	return nil
 }
 
 // NewTransport returns a new *http.Transport that uses the settings of
@@ -215,7 +237,7 @@ func NewTransport(opts ...Option) (*http.Transport, error) {
 
 func (c *client) transport() *http.Transport {
 	t := cleanhttp.DefaultPooledTransport()
-	t.TLSClientConfig = c.config
+	t.TLSClientConfig = c.transportConfig()
 	t.ForceAttemptHTTP2 = true
 	t.Protocols = new(http.Protocols)
 	t.Protocols.SetHTTP1(true)
@@ -249,21 +271,34 @@ func (c *client) dialTLS(t *http.Transport) func(ctx context.Context, network, a
 		}
 		base := t.TLSClientConfig
 		if base == nil {
-			base = c.config
+			base = c.transportConfig()
 		}
 		cfg := base.Clone()
 		if cfg.ServerName == "" {
 			cfg.ServerName = host
 		}
-		inLegacy := false
-		if base == c.config {
-			inLegacy = c.legacy != nil && c.legacy.Matches(host)
-			if c.legacy != nil && !inLegacy {
-				// Out of the legacy scope: offer only the defaults.
-				cfg.MinVersion = c.s.MinVersion
-				cfg.CipherSuites = internal.CipherSuites()
+		name := cfg.ServerName
+		inLegacy := c.legacy != nil && c.legacy.Matches(name)
+		if inLegacy && c.strict != nil && base == c.strict {
+			// In the scope of legacy.Allow: widen this connection only,
+			// and never below a floor the user raised in place.
+			if cfg.MinVersion == c.s.MinVersion {
+				cfg.MinVersion = tls.VersionTLS10
 			}
-			cfg.VerifyConnection = c.verifier(host)
+			if slices.Equal(cfg.CipherSuites, internal.CipherSuites()) {
+				cfg.CipherSuites = append(internal.CipherSuites(), internal.LegacySuites()...)
+			}
+		}
+		if inner := cfg.VerifyConnection; inner != nil {
+			// crypto/tls leaves ConnectionState.ServerName empty for an
+			// IP address; the verifier (ours, or the user's wrapping it)
+			// is told the name dialled.
+			cfg.VerifyConnection = func(cs tls.ConnectionState) error {
+				if cs.ServerName == "" {
+					cs.ServerName = name
+				}
+				return inner(cs)
+			}
 		}
 		if t.TLSHandshakeTimeout > 0 {
 			var cancel context.CancelFunc
@@ -282,7 +317,7 @@ func (c *client) dialTLS(t *http.Transport) func(ctx context.Context, network, a
 		if err != nil {
 			raw.Close()
 			return nil, internal.Explain(err, internal.Context{
-				Side: "client", Host: hostForMessage(host, cfg.ServerName), Trust: c.trust,
+				Side: "client", Host: hostForMessage(host, name), Trust: c.trust,
 				Legacy: inLegacy, LegacyOutOfScope: c.legacy != nil && !inLegacy, MinVersion: cfg.MinVersion,
 			})
 		}

@@ -190,6 +190,7 @@ func plural(n int, word string) string {
 // build computes the base pool.
 func (b *builder) build() *Pool {
 	p := &b.p
+	b.seen = nil // the pool outlives the builder's index of DER
 	var base *x509.CertPool
 	if p.system != nil {
 		base = p.system.pool.Clone()

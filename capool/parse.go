@@ -351,6 +351,10 @@ func strictResult(res parseResult, source, path string, inDir bool) (parseResult
 // readCapped reads a regular file of at most maxSourceSize bytes. It
 // follows symbolic links; the operating system refuses loops (ELOOP).
 func readCapped(path string) ([]byte, error) {
+	// Stat first: opening a FIFO would block until a writer comes.
+	if fi, err := os.Stat(path); err == nil && !fi.IsDir() && !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("not a regular file (%v)", fi.Mode().Type())
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -363,18 +367,23 @@ func readCapped(path string) ([]byte, error) {
 	if fi.IsDir() {
 		return nil, errIsDir
 	}
-	if fi.Mode().IsRegular() && fi.Size() > maxSourceSize {
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("not a regular file (%v)", fi.Mode().Type())
+	}
+	if fi.Size() > maxSourceSize {
 		return nil, fmt.Errorf("%d bytes is over the %d MiB limit", fi.Size(), maxSourceSize>>20)
 	}
-	// Devices and pipes report no size: read them, but never past the cap.
-	data, err := io.ReadAll(io.LimitReader(f, maxSourceSize+1))
-	if err != nil {
+	// Sized from the file, as os.ReadFile does, but never read past the
+	// cap (the file may grow while it is read).
+	var buf bytes.Buffer
+	buf.Grow(int(fi.Size()) + 512)
+	if _, err := buf.ReadFrom(io.LimitReader(f, maxSourceSize+1)); err != nil {
 		return nil, err
 	}
-	if len(data) > maxSourceSize {
+	if buf.Len() > maxSourceSize {
 		return nil, fmt.Errorf("over the %d MiB limit", maxSourceSize>>20)
 	}
-	return data, nil
+	return buf.Bytes(), nil
 }
 
 var errIsDir = errors.New("is a directory, not a file")

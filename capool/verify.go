@@ -10,6 +10,11 @@ import (
 // hashed capath directories.
 const maxIssuerDepth = 8
 
+// maxIssuerLookups bounds the distinct issuer names looked up in the
+// directories for one verification: a peer may send many intermediates,
+// and each distinct issuer costs a stat per directory.
+const maxIssuerLookups = 32
+
 // Verify verifies leaf, with the given intermediates, against the pool. It
 // sets opts.Roots to [Pool.CertPool] plus the CAs found in the pool's hashed
 // capath directories, and opts.Intermediates to opts.Intermediates (if set)
@@ -89,6 +94,9 @@ func (p *Pool) lookupIssuers(leaf *x509.Certificate, intermediates []*x509.Certi
 			h, err := nameHash(issuer)
 			if err != nil || seenHash[h] {
 				continue
+			}
+			if len(seenHash) >= maxIssuerLookups {
+				return found, problems
 			}
 			seenHash[h] = true
 			for _, d := range p.dirs {

@@ -196,6 +196,13 @@ func Explain(err error, c Context) error {
 	case he.hasAl && (he.alert == alertUnknownCA || he.alert == alertBadCertificate || he.alert == alertCertificateUnknown || he.alert == alertUnsupportedCert || he.alert == alertCertificateExpired || he.alert == alertCertificateRevoked):
 		he.Side = peer
 		he.Reason = fmt.Sprintf("the %s refused this %s's certificate (%s); check that the %s trusts the CA that issued it and that it is valid", peer, self, he.alert.Error(), peer)
+	case strings.Contains(msg, "which only package legacy allows"):
+		he.Side = self
+		if c.Side == "server" {
+			he.Reason = "the client negotiated an old version or suite, and legacy mode does not cover the name it asked for (SNI); add it to legacy.ForHosts if this client must be served"
+		} else {
+			he.Reason = fmt.Sprintf("the server negotiated an old version or suite, and legacy mode does not cover %s; add it to legacy.ForHosts if this server must be reached", c.Host)
+		}
 	case strings.Contains(msg, "didn't provide a certificate"):
 		he.Side = self
 		he.Reason = fmt.Sprintf("the %s sent no certificate, and this %s requires one (WithClientAuth(tls.RequireAndVerifyClientCert)); the %s must present a certificate issued by a CA in %s", peer, self, peer, orNone(c.Trust))

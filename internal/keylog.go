@@ -27,6 +27,11 @@ func KeyLogWriter() io.Writer {
 		return nil
 	}
 	keyLog.once.Do(func() {
+		if fi, err := os.Stat(name); err == nil && !fi.Mode().IsRegular() {
+			// A FIFO would block here until a reader comes.
+			fmt.Fprintf(Stderr, "tlsdefault: warning: SSLKEYLOGFILE names %s, which is not a regular file; TLS secrets are not logged\n", name)
+			return
+		}
 		f, err := os.OpenFile(name, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
 		if err != nil {
 			fmt.Fprintf(Stderr, "tlsdefault: warning: SSLKEYLOGFILE is set but %v; TLS secrets are not logged\n", err)
