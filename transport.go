@@ -89,12 +89,19 @@ func describeTrust(p *capool.Pool) string {
 // WithCAPath, WithCAData or WithPool only those are (add WithSystemRoots for
 // both).
 //
-// The config's VerifyConnection enforces the chain policy and, with a
-// hashed WithCAPath, performs the verification itself (the CAs are looked up
-// in the directory at handshake time, so InsecureSkipVerify is set and
-// VerifyConnection does what crypto/tls would): wrap it if you need your
-// own check, never replace it. As with any *tls.Config, do not modify it
-// once it is in use; Clone it instead.
+// The config's VerifyConnection enforces the chain policy and the legacy
+// scope and, with a hashed WithCAPath, performs the verification itself
+// (the CAs are looked up in the directory at handshake time, so
+// InsecureSkipVerify is set and VerifyConnection does what crypto/tls would,
+// for the name in ConnectionState.ServerName: dial by name, since crypto/tls
+// leaves that field empty for an IP address; NewTransport fills it in). Wrap
+// it if you need your own check, never replace it. As with any *tls.Config,
+// do not modify it once it is in use; Clone it instead.
+//
+// With legacy.Allow(legacy.ForHosts(...)), the config offers the old
+// versions and suites to every server and VerifyConnection refuses their use
+// by a server out of scope; NewTransport does better, offering them only to
+// the hosts in scope.
 func ClientConfig(opts ...Option) (*tls.Config, error) {
 	c, err := newClient(opts)
 	if err != nil {
@@ -224,9 +231,14 @@ func (c *client) verify(cs tls.ConnectionState) error {
 // with its own session cache; nothing global is changed.
 //
 // Direct HTTPS connections are made by the transport's DialTLSContext,
-// which does the handshake with a clone of TLSClientConfig (applying a
-// legacy scope per host) and returns errors as *HandshakeError, which
-// explains the failure and wraps the error of crypto/tls.
+// which does the handshake with a clone of TLSClientConfig, as read at dial
+// time (so changes made to it, such as a wrapped VerifyConnection or a
+// raised MinVersion, hold), widens that clone for a host in the scope of
+// legacy.Allow, and returns errors as *HandshakeError, which explains the
+// failure and wraps the error of crypto/tls. Through an HTTP proxy, net/http
+// does the handshake itself with TLSClientConfig: verification and policy
+// are the same, but errors are not explained and legacy scopes match only
+// host names, not IP addresses.
 func NewTransport(opts ...Option) (*http.Transport, error) {
 	c, err := newClient(opts)
 	if err != nil {
