@@ -105,10 +105,10 @@ func Load(src Sources) (*Pool, error) {
 // builder accumulates a Pool.
 type builder struct {
 	p    Pool
-	seen map[string]string // DER -> where it was first seen
+	seen map[string]int // DER -> index in p.entries
 }
 
-func newBuilder() *builder { return &builder{seen: make(map[string]string)} }
+func newBuilder() *builder { return &builder{seen: make(map[string]int)} }
 
 // add adds one certificate unless already present; it reports whether it
 // was new. Duplicates are reported when report is set.
@@ -117,11 +117,11 @@ func (b *builder) add(e entry, inDir, report bool) bool {
 	if first, dup := b.seen[key]; dup {
 		if report {
 			b.p.problems = append(b.p.problems, &SourceError{Source: e.Source, Path: e.Path, Block: e.Block, inDir: inDir,
-				Err: fmt.Errorf("duplicate certificate %q, already read from %s", e.Cert.Subject, first)})
+				Err: fmt.Errorf("duplicate certificate %q, already read from %s", e.Cert.Subject, describeEntry(b.p.entries[first].Entry))})
 		}
 		return false
 	}
-	b.seen[key] = describeEntry(e.Entry)
+	b.seen[key] = len(b.p.entries)
 	b.p.entries = append(b.p.entries, e)
 	return true
 }

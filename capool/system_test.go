@@ -141,7 +141,7 @@ func TestEmbeddedStore(t *testing.T) {
 	if len(entries) != 1 || len(probs) != 1 {
 		t.Fatalf("entries %d, problems %v", len(entries), probs)
 	}
-	p := (&builder{p: Pool{system: s}, seen: map[string]string{}}).build()
+	p := (&builder{p: Pool{system: s}, seen: map[string]int{}}).build()
 	if _, err := p.Verify(leaf.cert, nil, x509.VerifyOptions{DNSName: "fake.example"}); !errors.Is(err, refuse) && (err == nil || !strings.Contains(err.Error(), "distrusted")) {
 		t.Errorf("constraint not honoured: %v", err)
 	}
