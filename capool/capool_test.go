@@ -88,6 +88,7 @@ func TestLoadCAFile(t *testing.T) {
 		{name: "key only", data: keyPEM(t), errText: "no certificate found among 1 PEM blocks"},
 		{name: "empty file", data: nil, errText: "no certificate found"},
 		{name: "DER file", data: ca1.cert.Raw, wantCerts: 1, wantBlock: []int{0}},
+		{name: "UTF-8 byte order mark", data: append([]byte("\xef\xbb\xbf"), pemOf(ca1.cert)...), wantCerts: 1, wantBlock: []int{1}},
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

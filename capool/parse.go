@@ -68,10 +68,14 @@ func isPEM(data []byte) bool { return bytes.Contains(data, pemBegin) }
 // pool Go builds from the same files.
 func parseCerts(data []byte, goCompat bool) parseResult {
 	if isPEM(data) {
-		return parsePEM(data, goCompat)
+		// A UTF-8 byte order mark, as editors on Windows write, is
+		// accepted before the first line, as OpenSSL does.
+		return parsePEM(bytes.TrimPrefix(data, utf8BOM), goCompat)
 	}
 	return parseDER(data)
 }
+
+var utf8BOM = []byte("\xef\xbb\xbf")
 
 // parsePEM reads a PEM bundle the way OpenSSL does: text outside blocks is
 // ignored, blocks of other types are skipped, and a certificate block that
