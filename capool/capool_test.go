@@ -643,3 +643,29 @@ func TestConcurrentVerify(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// PEM is read block after block, as OpenSSL does: a block is ended by the
+// next marker line, which must be its own END line. A broken block does not
+// swallow the next one, and many BEGIN lines without END cost linear time.
+func TestPEMBlocksDoNotOverlap(t *testing.T) {
+	ca1, ca2 := newCA(t, "Overlap One"), newCA(t, "Overlap Two")
+	full := pemOf(ca1.cert)
+	truncated := full[:bytes.Index(full, []byte("-----END"))] // no END line
+	data := append(append([]byte{}, truncated...), pemOf(ca2.cert)...)
+	_, err := Load(Sources{CAData: data})
+	if err == nil || !strings.Contains(err.Error(), "block 1") || !strings.Contains(err.Error(), "no END line") {
+		t.Fatalf("truncated block 1 before a good block 2: %v", err)
+	}
+	wrongEnd := bytes.Replace(full, []byte("-----END CERTIFICATE-----"), []byte("-----END CERTIFICATEX-----"), 1)
+	_, err = Load(Sources{CAData: append(wrongEnd, pemOf(ca2.cert)...)})
+	if err == nil || !strings.Contains(err.Error(), "block 1") {
+		t.Fatalf("block 1 with a wrong END line: %v", err)
+	}
+	// 1 MB of BEGIN lines without END (12 s before, when each scanned to
+	// the end of the input; now each stops at the next line).
+	flood := bytes.Repeat([]byte("-----BEGIN FOO-----\n"), 50000)
+	certs, err := ParseCAData(append(flood, pemOf(ca1.cert)...))
+	if err != nil || len(certs) != 1 {
+		t.Fatalf("flood of unterminated non-certificate blocks before a good one: %d certificates, %v", len(certs), err)
+	}
+}

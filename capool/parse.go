@@ -102,16 +102,29 @@ func parsePEM(data []byte, goCompat bool) parseResult {
 		if goCompat && typ != pemCertificate {
 			isCert = false
 		}
-		endLine := append(append(append([]byte(nil), pemEnd...), typ...), pemDash...)
-		end := nextLineWith(after, endLine)
-		if end < 0 {
+		// The block ends at the next marker line; as OpenSSL reads PEM,
+		// that must be the END line of the same type. Stopping at the next
+		// marker, BEGIN or END, keeps the scan linear and never lets a
+		// broken block swallow the one after it.
+		m := nextMarker(after)
+		if m < 0 {
 			if isCert {
 				res.bad = append(res.bad, blockErr{n, fmt.Errorf("%s block has no END line", typ)})
 			}
-			rest = after
+			break
+		}
+		markLine, next := cutLine(after[m:])
+		if endTyp, ok := pemLabel(markLine, pemEnd); !ok || endTyp != typ {
+			if isCert {
+				res.bad = append(res.bad, blockErr{n, fmt.Errorf("%s block has no END line (found %q first)", typ, bytes.TrimRight(markLine, " \t\r"))})
+			}
+			if bytes.HasPrefix(markLine, pemBegin) {
+				rest = after[m:] // the next block starts here
+			} else {
+				rest = next
+			}
 			continue
 		}
-		_, next := cutLine(after[end:])
 		blockText := rest[:len(rest)-len(next)]
 		rest = next
 		if !isCert {
@@ -157,6 +170,22 @@ func nextLineWith(data, prefix []byte) int {
 			return off
 		}
 		i := bytes.Index(data[off:], append([]byte{'\n'}, prefix...))
+		if i < 0 {
+			return -1
+		}
+		off += i + 1
+	}
+}
+
+// nextMarker returns the offset of the first line of data that starts with
+// "-----BEGIN " or "-----END ", or -1.
+func nextMarker(data []byte) int {
+	off := 0
+	for {
+		if bytes.HasPrefix(data[off:], pemBegin) || bytes.HasPrefix(data[off:], pemEnd) {
+			return off
+		}
+		i := bytes.Index(data[off:], []byte("\n-----"))
 		if i < 0 {
 			return -1
 		}
