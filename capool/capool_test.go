@@ -669,3 +669,19 @@ func TestPEMBlocksDoNotOverlap(t *testing.T) {
 		t.Fatalf("flood of unterminated non-certificate blocks before a good one: %d certificates, %v", len(certs), err)
 	}
 }
+
+// cadata is DER when it parses as DER, even if its bytes contain
+// "-----BEGIN " (in a subject here), and a trailing newline after DER is
+// accepted, as Python's cadata does.
+func TestCADataDERDetection(t *testing.T) {
+	ca := newCA(t, "-----BEGIN evil")
+	for name, data := range map[string][]byte{
+		"begin-in-subject": ca.cert.Raw,
+		"trailing-newline": append(append([]byte{}, ca.cert.Raw...), '\n'),
+	} {
+		certs, err := ParseCAData(data)
+		if err != nil || len(certs) != 1 {
+			t.Errorf("%s: %d certificates, %v", name, len(certs), err)
+		}
+	}
+}

@@ -67,6 +67,13 @@ func isPEM(data []byte) bool { return bytes.Contains(data, pemBegin) }
 // blocks without headers), so that a listing of the system store matches the
 // pool Go builds from the same files.
 func parseCerts(data []byte, goCompat bool) parseResult {
+	if len(data) > 0 && data[0] == 0x30 && isPEM(data) {
+		// DER whose bytes happen to contain "-----BEGIN " (in a subject,
+		// say): DER when it parses as DER.
+		if res := parseDER(data); len(res.bad) == 0 && len(res.certs) > 0 {
+			return res
+		}
+	}
 	if isPEM(data) {
 		// A UTF-8 byte order mark, as editors on Windows write, is
 		// accepted before the first line, as OpenSSL does.
@@ -221,6 +228,9 @@ func parseDER(data []byte) parseResult {
 	}
 	rest := data
 	for i := 1; len(rest) > 0; i++ {
+		if i > 1 && len(bytes.TrimSpace(rest)) == 0 {
+			break // a trailing newline after DER, as Python accepts
+		}
 		off := len(data) - len(rest)
 		var raw asn1.RawValue
 		next, err := asn1.Unmarshal(rest, &raw)
