@@ -30,7 +30,8 @@ import (
 // reader never sees a missing or half-made link. Hash-named symbolic links
 // that no longer point at a certificate of the directory are removed (this
 // is where Rehash is tidier than OpenSSL, which can leave some behind);
-// regular files are never removed. Files that cannot be used are skipped, as
+// regular files are never removed or replaced (a regular file that holds a
+// wanted hash name is reported as an error instead). Files that cannot be used are skipped, as
 // OpenSSL skips them; Rehash returns an error only for files it could not
 // read and links it could not make or remove.
 func Rehash(dir string) error {
@@ -68,6 +69,7 @@ func Rehash(dir string) error {
 		return b
 	}
 	existing := make(map[string]string) // hash-named symlink -> target
+	regular := make(map[string]bool)    // hash-named entries that are not links
 
 	for _, name := range names {
 		path := filepath.Join(dir, name)
@@ -86,6 +88,8 @@ func Rehash(dir string) error {
 				bucket(key).add(target, nil, id)
 				continue
 			}
+		} else if _, _, ok := rehashLinkName(name); ok {
+			regular[name] = true
 		}
 		if !rehashExt(name) {
 			continue
@@ -129,6 +133,11 @@ func Rehash(dir string) error {
 	for _, name := range wantNames {
 		target := want[name]
 		if existing[name] == target {
+			continue
+		}
+		if regular[name] {
+			// Never replace a file rehash did not make (OpenSSL would).
+			fail(filepath.Join(dir, name), fmt.Errorf("is a regular file with a hash name, not a link; move it aside (it would be replaced by a link to %s)", target))
 			continue
 		}
 		if err := atomicSymlink(dir, target, name); err != nil {

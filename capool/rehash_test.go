@@ -1,8 +1,11 @@
 package capool
 
 import (
+	"bytes"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"fmt"
+	"io/fs"
 	"maps"
 	"os"
 	"os/exec"
@@ -170,5 +173,26 @@ func TestRehashStaleAndForeign(t *testing.T) {
 	}
 	if err := Rehash(filepath.Join(dir, "missing")); err == nil || !strings.HasPrefix(err.Error(), "capool: ") {
 		t.Errorf("Rehash of a missing dir: %v", err)
+	}
+}
+
+// A regular file with a hash name is never replaced by a link.
+func TestRehashKeepsRegularFiles(t *testing.T) {
+	dir := t.TempDir()
+	inter, root := newCA(t, "Regular Inter"), newCA(t, "Regular Root")
+	_ = inter
+	name := fmt.Sprintf("%08x.0", SubjectHash(root.cert))
+	writeFile(t, filepath.Join(dir, name), pemOf(inter.cert)) // a misnamed regular file
+	writeFile(t, filepath.Join(dir, "root.pem"), pemOf(root.cert))
+	err := Rehash(dir)
+	if err == nil || !strings.Contains(err.Error(), "regular file") {
+		t.Fatalf("Rehash: %v", err)
+	}
+	b, rerr := os.ReadFile(filepath.Join(dir, name))
+	if rerr != nil || !bytes.Equal(b, pemOf(inter.cert)) {
+		t.Fatalf("regular file %s replaced or lost: %v", name, rerr)
+	}
+	if fi, _ := os.Lstat(filepath.Join(dir, name)); fi.Mode()&fs.ModeSymlink != 0 {
+		t.Fatal("replaced by a link")
 	}
 }
