@@ -84,7 +84,7 @@ func newServer(opts []Option) (*server, error) {
 			return nil, err
 		}
 		srv.trust = describeTrust(srv.pool)
-		cfg.ClientCAs = srv.pool.CertPool()
+		cfg.ClientCAs = srv.pool.CertPoolFor(x509.ExtKeyUsageClientAuth)
 		cfg.ClientAuth = s.ClientAuth
 		if srv.pool.Lazy() {
 			// The directory is consulted by VerifyConnection; crypto/tls

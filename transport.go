@@ -134,7 +134,7 @@ func newClient(opts []Option) (*client, error) {
 		MinVersion:         s.MinVersion,
 		MaxVersion:         internal.MaxVersion,
 		CipherSuites:       internal.CipherSuites(),
-		RootCAs:            pool.CertPool(),
+		RootCAs:            pool.CertPoolFor(x509.ExtKeyUsageServerAuth),
 		ClientSessionCache: tls.NewLRUClientSessionCache(0),
 		KeyLogWriter:       internal.KeyLogWriter(),
 	}

@@ -116,11 +116,11 @@ func (b *builder) loadDir(dir string) error {
 			problems = append(problems, &SourceError{Source: "capath", Path: path, Block: bad.block, Err: bad.err, inDir: true})
 		}
 		b.note("capath", path, true, res.notes)
-		if len(res.certs) == 0 && len(res.bad) == 0 {
+		if len(res.certs) == 0 && len(res.bad) == 0 && len(res.notes) == 0 {
 			problems = append(problems, &SourceError{Source: "capath", Path: path, Err: errors.New("no certificate found"), inDir: true})
 		}
 		for _, pc := range res.certs {
-			if b.add(entry{Entry{pc.cert, "capath", path, pc.block}, pc.constraint}, true, true) {
+			if b.add(entry{Entry{pc.cert, "capath", path, pc.block}, pc.constraint, pc.trust}, true, true) {
 				added++
 			}
 		}

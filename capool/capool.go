@@ -48,10 +48,12 @@ type Entry struct {
 	Block int
 }
 
-// entry is an Entry with the constraint to add it with.
+// entry is an Entry with the constraint to add it with and, for a TRUSTED
+// CERTIFICATE, its trust settings.
 type entry struct {
 	Entry
 	constraint func([]*x509.Certificate) error
+	trust      *trustSettings
 }
 
 // Pool is a set of trusted certificates merged from cafile, capath, cadata
@@ -67,6 +69,9 @@ type Pool struct {
 	problems []error        // the load report
 	sources  []string       // plain-word descriptions, for Describe
 	base     *x509.CertPool // entries plus the system store; never mutated
+	// byPurpose holds, when some entry has trust settings, the base pool
+	// for server and client authentication with the settings applied.
+	byPurpose map[x509.ExtKeyUsage]*x509.CertPool
 }
 
 // Load reads every source given in src and merges them into one Pool;
@@ -160,7 +165,7 @@ func (b *builder) loadFile(path string) error {
 		return err
 	}
 	for _, pc := range res.certs {
-		b.add(entry{Entry{pc.cert, "cafile", path, pc.block}, pc.constraint}, false, true)
+		b.add(entry{Entry{pc.cert, "cafile", path, pc.block}, pc.constraint, pc.trust}, false, true)
 	}
 	b.note("cafile", path, false, res.notes)
 	b.p.sources = append(b.p.sources, "cafile "+path)
@@ -173,7 +178,7 @@ func (b *builder) loadData(data []byte) error {
 		return err
 	}
 	for _, pc := range res.certs {
-		b.add(entry{Entry{pc.cert, "cadata", "", pc.block}, pc.constraint}, false, true)
+		b.add(entry{Entry{pc.cert, "cadata", "", pc.block}, pc.constraint, pc.trust}, false, true)
 	}
 	b.note("cadata", "", false, res.notes)
 	b.p.sources = append(b.p.sources, "cadata ("+plural(len(res.certs), "certificate")+")")
@@ -197,7 +202,9 @@ func (b *builder) build() *Pool {
 	} else {
 		base = x509.NewCertPool()
 	}
+	hasTrust := false
 	for _, e := range p.entries {
+		hasTrust = hasTrust || e.trust != nil
 		if e.constraint != nil {
 			base.AddCertWithConstraint(e.Cert, e.constraint)
 		} else {
@@ -205,6 +212,30 @@ func (b *builder) build() *Pool {
 		}
 	}
 	p.base = base
+	if hasTrust {
+		p.byPurpose = make(map[x509.ExtKeyUsage]*x509.CertPool)
+		for _, usage := range tlsPurposes {
+			var pool *x509.CertPool
+			if p.system != nil {
+				pool = p.system.pool.Clone()
+			} else {
+				pool = x509.NewCertPool()
+			}
+			for _, e := range p.entries {
+				switch {
+				case e.trust != nil:
+					if e.trust.allows(usage) {
+						pool.AddCert(e.Cert)
+					}
+				case e.constraint != nil:
+					pool.AddCertWithConstraint(e.Cert, e.constraint)
+				default:
+					pool.AddCert(e.Cert)
+				}
+			}
+			p.byPurpose[usage] = pool
+		}
+	}
 	return p
 }
 
@@ -253,6 +284,29 @@ func Merge(pools ...*Pool) *Pool {
 // [Pool.Verify] instead of putting CertPool in a tls.Config alone.
 func (p *Pool) CertPool() *x509.CertPool {
 	return p.basePool().Clone()
+}
+
+// CertPoolFor is CertPool for chains verified for one purpose,
+// x509.ExtKeyUsageServerAuth (a client checking servers) or
+// x509.ExtKeyUsageClientAuth (a server checking clients). It differs from
+// CertPool only for certificates read from TRUSTED CERTIFICATE blocks,
+// whose OpenSSL trust settings are then applied exactly, as OpenSSL applies
+// them for that purpose; CertPool, not knowing the purpose, accepts such a
+// certificate when the leaf's extended key usages include a purpose it is
+// trusted for.
+func (p *Pool) CertPoolFor(usage x509.ExtKeyUsage) *x509.CertPool {
+	return p.basePoolFor(usage).Clone()
+}
+
+// basePoolFor returns the shared base pool for usage, which must not be
+// modified.
+func (p *Pool) basePoolFor(usage x509.ExtKeyUsage) *x509.CertPool {
+	if p != nil && p.byPurpose != nil {
+		if pool, ok := p.byPurpose[usage]; ok {
+			return pool
+		}
+	}
+	return p.basePool()
 }
 
 // basePool returns the shared base pool, which must not be modified.

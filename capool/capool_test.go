@@ -267,8 +267,37 @@ func TestTrustedCertificate(t *testing.T) {
 			t.Error("serverAuth leaf accepted under a clientAuth-only root")
 		}
 	})
-	t.Run("rejected", func(t *testing.T) {
-		data := append(trustOut("-addreject", "serverAuth"), pemOf(newCA(t, "other").cert)...)
+	t.Run("rejected for serverAuth", func(t *testing.T) {
+		// Kept: OpenSSL refuses it only for the purpose it rejects.
+		p, err := Load(Sources{CAData: trustOut("-addreject", "serverAuth")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := p.Verify(leaf.cert, nil, x509.VerifyOptions{DNSName: "leaf.example", KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}); err == nil {
+			t.Error("serverAuth chain accepted under a root rejected for serverAuth")
+		}
+		client := ca.issueEKU(t, "client", x509.ExtKeyUsageClientAuth)
+		if _, err := p.Verify(client.cert, nil, x509.VerifyOptions{KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}); err != nil {
+			t.Errorf("clientAuth chain refused under a root rejected only for serverAuth: %v", err)
+		}
+		if _, err := leaf.cert.Verify(x509.VerifyOptions{DNSName: "leaf.example", Roots: p.CertPoolFor(x509.ExtKeyUsageServerAuth)}); err == nil {
+			t.Error("CertPoolFor(ServerAuth) holds a root rejected for serverAuth")
+		}
+	})
+	t.Run("trusted for serverAuth, rejected for clientAuth", func(t *testing.T) {
+		p, err := Load(Sources{CAData: trustOut("-addtrust", "serverAuth", "-addreject", "clientAuth")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := p.Verify(leaf.cert, nil, x509.VerifyOptions{DNSName: "leaf.example"}); err != nil {
+			t.Errorf("serverAuth leaf refused: %v", err)
+		}
+		if _, err := leaf.cert.Verify(x509.VerifyOptions{DNSName: "leaf.example", Roots: p.CertPoolFor(x509.ExtKeyUsageServerAuth)}); err != nil {
+			t.Errorf("CertPoolFor(ServerAuth): %v", err)
+		}
+	})
+	t.Run("rejected for every purpose", func(t *testing.T) {
+		data := append(trustOut("-addreject", "anyExtendedKeyUsage"), pemOf(newCA(t, "other").cert)...)
 		p, err := Load(Sources{CAData: data})
 		if err != nil {
 			t.Fatal(err)
@@ -276,7 +305,7 @@ func TestTrustedCertificate(t *testing.T) {
 		if p.Len() != 1 || len(p.Problems()) != 1 || !strings.Contains(p.Problems()[0].Error(), "rejected") {
 			t.Errorf("Len = %d, Problems = %v; want the rejected root left out and reported", p.Len(), p.Problems())
 		}
-		if _, err := ParseCAData(trustOut("-addreject", "serverAuth")); err == nil {
+		if _, err := ParseCAData(trustOut("-addreject", "anyExtendedKeyUsage")); err == nil {
 			t.Error("ParseCAData of only a rejected root succeeded")
 		}
 	})

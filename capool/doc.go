@@ -12,7 +12,11 @@
 //     has comments). CERTIFICATE, X509 CERTIFICATE and TRUSTED CERTIFICATE
 //     blocks (OpenSSL's format with trust settings, which Go's
 //     AppendCertsFromPEM drops) are read; CRL and key blocks are skipped. A
-//     DER file holding one or more certificates is read too.
+//     DER file holding one or more certificates is read too. The trust
+//     settings of a TRUSTED CERTIFICATE apply per purpose, as in OpenSSL: a
+//     root rejected for serverAuth still anchors client certificates;
+//     [Pool.CertPoolFor] and [Pool.Verify] apply them exactly, and a root
+//     the settings allow for no TLS purpose is left out and reported.
 //   - capath: a directory, not recursed into. OpenSSL's hashed layout
 //     (<hash>.<n>, made by `openssl rehash`, c_rehash or [Rehash]) is
 //     consulted when a chain is verified, as OpenSSL does; plain .pem, .crt

@@ -100,6 +100,17 @@ func newCAKey(t testing.TB, name pkix.Name, rawSubject []byte, key *ecdsa.Privat
 // issue makes a certificate signed by ca. With isCA it is an intermediate.
 func (ca *testCA) issue(t testing.TB, cn string, isCA bool) *testCA {
 	t.Helper()
+	return ca.issueWith(t, cn, isCA, x509.ExtKeyUsageServerAuth)
+}
+
+// issueEKU issues a leaf for one extended key usage.
+func (ca *testCA) issueEKU(t testing.TB, cn string, eku x509.ExtKeyUsage) *testCA {
+	t.Helper()
+	return ca.issueWith(t, cn, false, eku)
+}
+
+func (ca *testCA) issueWith(t testing.TB, cn string, isCA bool, eku x509.ExtKeyUsage) *testCA {
+	t.Helper()
 	key := sharedKey(t)
 	tmpl := &x509.Certificate{
 		SerialNumber: nextSerial(),
@@ -114,7 +125,7 @@ func (ca *testCA) issue(t testing.TB, cn string, isCA bool) *testCA {
 		tmpl.KeyUsage |= x509.KeyUsageCertSign
 	} else {
 		tmpl.DNSNames = []string{cn}
-		tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}
+		tmpl.ExtKeyUsage = []x509.ExtKeyUsage{eku}
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, &key.PublicKey, ca.key)
 	if err != nil {

@@ -37,6 +37,7 @@ type parsedCert struct {
 	cert       *x509.Certificate
 	block      int                             // 1-based PEM block; 0 for DER
 	constraint func([]*x509.Certificate) error // from TRUSTED CERTIFICATE trust settings
+	trust      *trustSettings                  // the same settings, per purpose
 }
 
 // blockErr is a problem with one block (or, for DER, one certificate).
@@ -272,11 +273,72 @@ var (
 	}
 )
 
+// trustSettings are the purposes OpenSSL's auxiliary trust data of a
+// TRUSTED CERTIFICATE trusts and rejects it for.
+type trustSettings struct {
+	trust, reject []asn1.ObjectIdentifier
+}
+
+// allows reports whether the settings let the certificate anchor a chain
+// verified for usage, as OpenSSL's obj_trust decides: a rejected purpose (or
+// anyExtendedKeyUsage) refuses; a trust list must name the purpose (or
+// anyExtendedKeyUsage); no list at all allows.
+func (ts *trustSettings) allows(usage x509.ExtKeyUsage) bool {
+	if ts == nil {
+		return true
+	}
+	matches := func(oid asn1.ObjectIdentifier) bool {
+		if oid.Equal(oidAnyEKU) {
+			return true
+		}
+		u, ok := ekuByOID[oid.String()]
+		return ok && u == usage
+	}
+	if slices.ContainsFunc(ts.reject, matches) {
+		return false
+	}
+	return len(ts.trust) == 0 || slices.ContainsFunc(ts.trust, matches)
+}
+
+// tlsPurposes are the purposes a TLS chain is verified for.
+var tlsPurposes = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth}
+
+// constraint is the check used where the purpose of the verification is not
+// known (Pool.CertPool): the chain is accepted when its leaf may be used for
+// a TLS purpose the settings allow. Pool.CertPoolFor and Pool.Verify, which
+// know the purpose, apply the settings exactly instead.
+func (ts *trustSettings) constraint(subject string) func([]*x509.Certificate) error {
+	return func(chain []*x509.Certificate) error {
+		var purposes []x509.ExtKeyUsage
+		if len(chain) > 0 {
+			for _, u := range chain[0].ExtKeyUsage {
+				if u == x509.ExtKeyUsageAny {
+					purposes = nil
+					break
+				}
+				if slices.Contains(tlsPurposes, u) {
+					purposes = append(purposes, u)
+				}
+			}
+			if len(chain[0].ExtKeyUsage) == 0 {
+				purposes = nil
+			}
+		}
+		if purposes == nil {
+			purposes = tlsPurposes
+		}
+		if slices.ContainsFunc(purposes, ts.allows) {
+			return nil
+		}
+		return fmt.Errorf("capool: the trust settings of %q (TRUSTED CERTIFICATE) do not allow it for the leaf's purposes", subject)
+	}
+}
+
 // parseTrusted reads the DER of a TRUSTED CERTIFICATE block: a certificate
-// followed by OpenSSL's auxiliary trust data. A certificate whose settings
-// reject some purpose is left out (note says why). One whose settings trust
-// only some purposes is kept with a constraint: leaves in chains anchored on
-// it must carry one of those extended key usages (or none at all).
+// followed by OpenSSL's auxiliary trust data. The settings are kept with the
+// certificate and applied per purpose (see trustSettings.allows); a
+// certificate they allow for no TLS purpose at all is left out (note says
+// why).
 func parseTrusted(der []byte) (pc parsedCert, note, err error) {
 	var raw asn1.RawValue
 	auxDER, err := asn1.Unmarshal(der, &raw)
@@ -299,36 +361,19 @@ func parseTrusted(der []byte) (pc parsedCert, note, err error) {
 	if len(trailing) > 0 {
 		return pc, nil, errors.New("TRUSTED CERTIFICATE: trailing data after trust settings")
 	}
-	if len(aux.Reject) > 0 {
-		return pc, fmt.Errorf("certificate %q is marked rejected (%s) by its OpenSSL trust settings; left out", cert.Subject, oidList(aux.Reject)), nil
-	}
-	if len(aux.Trust) == 0 {
+	if len(aux.Trust) == 0 && len(aux.Reject) == 0 {
 		return pc, nil, nil
 	}
-	var usages []x509.ExtKeyUsage
-	for _, oid := range aux.Trust {
-		if oid.Equal(oidAnyEKU) {
-			return pc, nil, nil
+	ts := &trustSettings{trust: aux.Trust, reject: aux.Reject}
+	if !slices.ContainsFunc(tlsPurposes, ts.allows) {
+		what := "trusted only for " + oidList(aux.Trust)
+		if len(aux.Reject) > 0 {
+			what = "rejected for " + oidList(aux.Reject)
 		}
-		if u, ok := ekuByOID[oid.String()]; ok {
-			usages = append(usages, u)
-		}
+		return pc, fmt.Errorf("certificate %q is %s by its OpenSSL trust settings, which leaves no TLS purpose; left out", cert.Subject, what), nil
 	}
-	if len(usages) == 0 {
-		return pc, fmt.Errorf("certificate %q is trusted only for %s by its OpenSSL trust settings, none of them a TLS purpose; left out", cert.Subject, oidList(aux.Trust)), nil
-	}
-	subject := cert.Subject.String()
-	pc.constraint = func(chain []*x509.Certificate) error {
-		if len(chain) == 0 || len(chain[0].ExtKeyUsage) == 0 {
-			return nil
-		}
-		for _, have := range chain[0].ExtKeyUsage {
-			if have == x509.ExtKeyUsageAny || slices.Contains(usages, have) {
-				return nil
-			}
-		}
-		return fmt.Errorf("capool: the trust settings of %q (TRUSTED CERTIFICATE) do not cover the leaf's extended key usages", subject)
-	}
+	pc.trust = ts
+	pc.constraint = ts.constraint(cert.Subject.String())
 	return pc, nil, nil
 }
 

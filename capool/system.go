@@ -86,7 +86,7 @@ func embeddedStore(roots func(func(bundle.Root) bool)) *systemStore {
 		} else {
 			s.pool.AddCert(cert)
 		}
-		s.entries = append(s.entries, entry{Entry{Cert: cert, Source: "embedded"}, r.Constraint})
+		s.entries = append(s.entries, entry{Entry{Cert: cert, Source: "embedded"}, r.Constraint, nil})
 	}
 	s.once.Do(func() {}) // entries are already listed
 	return s

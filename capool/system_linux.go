@@ -63,7 +63,7 @@ func listRootFiles(files, dirs []string) ([]entry, []error) {
 		for _, pc := range res.certs {
 			if !seen[string(pc.cert.Raw)] {
 				seen[string(pc.cert.Raw)] = true
-				entries = append(entries, entry{Entry{pc.cert, "system", path, pc.block}, nil})
+				entries = append(entries, entry{Entry{pc.cert, "system", path, pc.block}, nil, nil})
 			}
 		}
 		return true

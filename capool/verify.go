@@ -4,6 +4,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"slices"
 )
 
 // maxIssuerDepth bounds how far up the chain Verify follows issuers through
@@ -48,7 +49,17 @@ func (p *Pool) Verify(leaf *x509.Certificate, intermediates []*x509.Certificate,
 	}
 	opts.Intermediates = inter
 
-	roots := p.basePool()
+	// The purpose verified, when it is one: TRUSTED CERTIFICATE settings
+	// are then applied for it exactly.
+	// crypto/x509 assumes server authentication when KeyUsages is empty.
+	purpose := x509.ExtKeyUsageAny
+	switch {
+	case len(opts.KeyUsages) == 0:
+		purpose = x509.ExtKeyUsageServerAuth
+	case len(opts.KeyUsages) == 1 && slices.Contains(tlsPurposes, opts.KeyUsages[0]):
+		purpose = opts.KeyUsages[0]
+	}
+	roots := p.basePoolFor(purpose)
 	var problems []error
 	if p.Lazy() {
 		var found []parsedCert
@@ -56,6 +67,12 @@ func (p *Pool) Verify(leaf *x509.Certificate, intermediates []*x509.Certificate,
 		if len(found) > 0 {
 			roots = roots.Clone()
 			for _, pc := range found {
+				if pc.trust != nil && purpose != x509.ExtKeyUsageAny {
+					if pc.trust.allows(purpose) {
+						roots.AddCert(pc.cert)
+					}
+					continue
+				}
 				if pc.constraint != nil {
 					roots.AddCertWithConstraint(pc.cert, pc.constraint)
 				} else {
