@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -12,6 +13,7 @@ import (
 	"encoding/asn1"
 	"encoding/pem"
 	"fmt"
+	"io"
 	"math/big"
 	"net"
 	"os"
@@ -247,6 +249,13 @@ func writeThrowaway(dir string, ca *throwawayCA, srv, cli *issued) (*throwawayFi
 // writeFileAtomic writes data to a temporary file next to path with the
 // given mode, then renames it to path.
 func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
+	return copyFileAtomic(path, bytes.NewReader(data), mode)
+}
+
+// copyFileAtomic copies r to a temporary file next to path with the given
+// mode, then renames it to path. The temporary file is removed if any step
+// fails.
+func copyFileAtomic(path string, r io.Reader, mode os.FileMode) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
 	if err != nil {
 		return err
@@ -262,7 +271,7 @@ func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
 	if err := tmp.Chmod(mode); err != nil {
 		return err
 	}
-	if _, err := tmp.Write(data); err != nil {
+	if _, err := io.Copy(tmp, r); err != nil {
 		return err
 	}
 	if err := tmp.Sync(); err != nil {

@@ -6,7 +6,10 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
+	"io"
 	"math/big"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -29,6 +32,14 @@ func TestUsageErrors(t *testing.T) {
 	garbage := filepath.Join(dir, "garbage.pem")
 	os.WriteFile(garbage, []byte("-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n"), 0o644)
 	missing := filepath.Join(dir, "missing.pem")
+	// A usage error writes nothing, also no throwaway directory.
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	defer func() {
+		if ents, _ := os.ReadDir(tmp); len(ents) != 0 {
+			t.Errorf("left behind in TMPDIR: %v", ents)
+		}
+	}()
 
 	tests := []struct {
 		name string
@@ -52,6 +63,16 @@ func TestUsageErrors(t *testing.T) {
 		{"get malformed cafile", []string{"get", "--cafile", garbage, "https://a/"}, "block 1"},
 		{"get missing cert", []string{"get", "--cert", missing, "--key", keyFile, "https://a/"}, "missing.pem"},
 		{"get bad legacy host", []string{"get", "--legacy-host", "https://a/", "https://a/"}, "not a host name"},
+		{"get empty legacy host", []string{"get", "--legacy-host", "", "https://a/"}, "get: --legacy-host is empty; give a host name"},
+		{"get empty o", []string{"get", "-o", "", "https://a/"}, "get: -o is empty; give a file name"},
+		// -o is checked before the request (127.0.0.1:1 would refuse it:
+		// exit code 1).
+		{"get o directory", []string{"get", "-o", dir, "https://127.0.0.1:1/"}, "-o " + dir + " is a directory"},
+		{"get o missing directory", []string{"get", "-o", filepath.Join(missing, "page.html"), "https://127.0.0.1:1/"}, "the directory " + missing + ": no such file"},
+		{"get o under a file", []string{"get", "-o", filepath.Join(caFile, "page.html"), "https://127.0.0.1:1/"}, "not a directory"},
+		{"serve addr without port", []string{"serve", "--addr", "99999"}, "serve: --addr 99999: missing port in address"},
+		{"serve addr port out of range", []string{"serve", "--addr", "127.0.0.1:99999"}, "port 99999 is out of range"},
+		{"serve addr bad port", []string{"serve", "--addr", "127.0.0.1:eighty"}, `"eighty" is not a port number`},
 		{"serve bad client-auth", []string{"serve", "--client-auth", "maybe"}, `--client-auth "maybe"`},
 		{"serve cert without key", []string{"serve", "--cert", certFile}, "--cert needs --key"},
 		{"serve cafile without client-auth", []string{"serve", "--cafile", caFile}, "give --client-auth optional or required"},
@@ -621,5 +642,302 @@ func TestDemo(t *testing.T) {
 	}
 	if elapsed > 10*time.Second {
 		t.Errorf("demo took %v; it should take about a second", elapsed)
+	}
+}
+
+// TestCADataFileNotRegular checks that --cadata-file refuses what is not a
+// regular file (a FIFO would block, /dev/zero would be read without end)
+// with one line naming the file, and the exit code of any other trust file
+// that cannot be used: 2 for get, 4 for pool (as --cafile).
+func TestCADataFileNotRegular(t *testing.T) {
+	dir := t.TempDir()
+	big := filepath.Join(dir, "big.pem")
+	f, err := os.Create(big)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Truncate(maxCADataSize + 1); err != nil { // sparse
+		t.Fatal(err)
+	}
+	f.Close()
+	files := map[string]string{
+		"directory": dir,
+		"too big":   big,
+	}
+	want := map[string]string{
+		"directory": "is a directory",
+		"too big":   "67108865 bytes is over the 64 MiB limit",
+		"fifo":      "not a regular file",
+		"device":    "not a regular file",
+	}
+	if fifo := filepath.Join(dir, "fifo"); mkfifo(fifo) == nil {
+		files["fifo"] = fifo
+	}
+	if _, err := os.Stat("/dev/zero"); err == nil {
+		files["device"] = "/dev/zero"
+	}
+	for name, path := range files {
+		for _, cmd := range []struct {
+			args []string
+			code int
+		}{
+			{[]string{"pool", "--cadata-file", path}, exitPool},
+			{[]string{"get", "--cadata-file", path, "https://127.0.0.1:1/"}, exitUsage},
+		} {
+			t.Run(name+" "+cmd.args[0], func(t *testing.T) {
+				r := runBin(t, cmd.args...) // bounded: a FIFO that blocks times out
+				if r.code != cmd.code {
+					t.Fatalf("want exit code %d\n%s", cmd.code, r)
+				}
+				line := "tlsdefault: error: " + cmd.args[0] + ": --cadata-file " + path + ": " + want[name]
+				if !strings.HasPrefix(r.stderr, line) || strings.Count(r.stderr, "\n") != 1 {
+					t.Errorf("want one line starting %q\n%s", line, r)
+				}
+				checkErrorLines(t, r.stderr)
+			})
+		}
+	}
+}
+
+// TestReadCADataFileLimit checks the cap on what is read: a file of
+// exactly 64 MiB is read, one byte more is not.
+func TestReadCADataFileLimit(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "cadata")
+	if err := os.WriteFile(path, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(path, maxCADataSize); err != nil {
+		t.Fatal(err)
+	}
+	data, err := readCADataFile(path)
+	if err != nil || len(data) != maxCADataSize {
+		t.Fatalf("64 MiB: %d bytes, %v", len(data), err)
+	}
+	if err := os.Truncate(path, maxCADataSize+1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := readCADataFile(path); err == nil || !strings.Contains(err.Error(), "over the 64 MiB limit") {
+		t.Fatalf("64 MiB + 1: %v", err)
+	}
+}
+
+// TestServeBadAddr checks that an --addr that cannot be used leaves no
+// throwaway directory behind and says so once: a malformed address is a
+// usage error, a port in use a run-time failure.
+func TestServeBadAddr(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	dirOut := filepath.Join(t.TempDir(), "pki")
+	inUse := "the address is already in use"
+	if runtime.GOOS == "windows" {
+		inUse = "" // WSAEADDRINUSE is reported in the system's words
+	}
+
+	for _, tt := range []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"no port", []string{"--addr", "99999"}, exitUsage, "tlsdefault: error: serve: --addr 99999: missing port in address"},
+		{"port out of range", []string{"--addr", "127.0.0.1:99999"}, exitUsage, "tlsdefault: error: serve: --addr 127.0.0.1:99999: port 99999 is out of range (0 to 65535)"},
+		{"port in use", []string{"--addr", busy.Addr().String()}, exitFailure, "tlsdefault: error: serve: --addr " + busy.Addr().String() + ": " + inUse},
+		{"port in use with dir-out", []string{"--addr", busy.Addr().String(), "--dir-out", dirOut}, exitFailure, inUse},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			tmp := t.TempDir()
+			r := runBinEnv(t, []string{"TMPDIR=" + tmp}, append([]string{"serve"}, tt.args...)...)
+			if r.code != tt.code {
+				t.Fatalf("want exit code %d\n%s", tt.code, r)
+			}
+			if !strings.Contains(r.stderr, tt.want) {
+				t.Errorf("stderr lacks %q\n%s", tt.want, r)
+			}
+			if strings.Contains(r.stderr, "tlsdefault: tlsdefault:") || strings.Contains(r.stderr, "serve: tlsdefault:") {
+				t.Errorf("doubled prefix\n%s", r)
+			}
+			if strings.Contains(r.stderr, "throwaway") {
+				t.Errorf("throwaway certificates reported\n%s", r)
+			}
+			if ents, _ := os.ReadDir(tmp); len(ents) != 0 {
+				t.Errorf("left behind in TMPDIR: %v", ents)
+			}
+			if _, err := os.Stat(dirOut); err == nil {
+				t.Errorf("--dir-out %s was written although the address could not be bound", dirOut)
+			}
+			checkErrorLines(t, r.stderr)
+		})
+	}
+}
+
+// TestGetOutputFile checks that -o streams the body into a temporary file
+// in FILE's own directory (the first part is there before the server has
+// sent the rest) and renames it: afterwards the directory holds FILE alone.
+func TestGetOutputFile(t *testing.T) {
+	ca := testpki.NewCA(t)
+	caFile := ca.WriteFile(t, t.TempDir(), "ca.pem")
+	release := make(chan struct{})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			io.WriteString(w, "first part\n")
+			w.(http.Flusher).Flush()
+			select {
+			case <-release:
+			case <-r.Context().Done():
+				return
+			}
+			io.WriteString(w, "second part\n")
+		}),
+		ReadHeaderTimeout: 5 * time.Second,
+		ErrorLog:          errorLog(io.Discard),
+	}
+	go srv.Serve(tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{ca.Server(t).TLS()}}))
+	t.Cleanup(func() { srv.Close() })
+
+	dir := t.TempDir()
+	out := filepath.Join(dir, "page.txt")
+	if err := os.WriteFile(out, []byte("an older page\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(binary, "get", "--cafile", caFile, "-o", out, "https://"+ln.Addr().String()+"/")
+	cmd.Env = commandEnv()
+	var stdout, stderr strings.Builder
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+
+	// The first part lands in a temporary file next to FILE, which still
+	// holds the older page.
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		tmps, _ := filepath.Glob(filepath.Join(dir, ".page.txt.tmp*"))
+		if len(tmps) == 1 {
+			if b, _ := os.ReadFile(tmps[0]); string(b) == "first part\n" {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			ents, _ := os.ReadDir(dir)
+			t.Fatalf("no temporary file with the first part in %s: %v", dir, ents)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if b, _ := os.ReadFile(out); string(b) != "an older page\n" {
+		t.Errorf("FILE changed before the body was complete: %q", b)
+	}
+	close(release)
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("get -o: %v\nstderr:\n%s", err, stderr.String())
+	}
+	if stdout.Len() != 0 {
+		t.Errorf("-o given, but stdout is %q", stdout.String())
+	}
+	if b, err := os.ReadFile(out); err != nil || string(b) != "first part\nsecond part\n" {
+		t.Errorf("-o file: %q, %v", b, err)
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
+		t.Errorf("the directory holds %v; want page.txt alone", ents)
+	}
+}
+
+// TestGetOutputNotRegular checks that -o writes straight into a FILE that
+// exists and is not a regular file (a FIFO here; /dev/null likewise)
+// instead of renaming a temporary file over it.
+func TestGetOutputNotRegular(t *testing.T) {
+	fifo := filepath.Join(t.TempDir(), "fifo")
+	if err := mkfifo(fifo); err != nil {
+		t.Skip("no FIFOs:", err)
+	}
+	ca := testpki.NewCA(t)
+	caFile := ca.WriteFile(t, t.TempDir(), "ca.pem")
+	addr := serveTLS(t, &tls.Config{Certificates: []tls.Certificate{ca.Server(t).TLS()}})
+	read := make(chan string, 1)
+	go func() {
+		b, _ := os.ReadFile(fifo) // opens when the command does
+		read <- string(b)
+	}()
+	r := runBin(t, "get", "--cafile", caFile, "-o", fifo, "https://"+addr+"/")
+	if r.code != 0 {
+		t.Fatalf("%s", r)
+	}
+	select {
+	case got := <-read:
+		if got != "hello from the old server\n" {
+			t.Errorf("read from the FIFO: %q", got)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("nothing was written to the FIFO")
+	}
+	if fi, err := os.Lstat(fifo); err != nil || fi.Mode().Type() != os.ModeNamedPipe {
+		t.Errorf("the FIFO was replaced: %v, %v", fi.Mode(), err)
+	}
+}
+
+// TestPoolHashedFileWithTwoCertificates checks that every certificate of a
+// hashed capath file is listed, as OpenSSL loads them all, and that only a
+// certificate whose subject hash differs from the name is warned about.
+func TestPoolHashedFileWithTwoCertificates(t *testing.T) {
+	dir := t.TempDir()
+	// Two CAs with one subject share a hash; a third has another.
+	twin1 := testpki.NewCA(t, testpki.CommonName("tlsdefault pool twin"))
+	twin2 := testpki.NewCA(t, testpki.CommonName("tlsdefault pool twin"))
+	other := testpki.NewCA(t, testpki.CommonName("tlsdefault pool other"))
+	hash := fmt.Sprintf("%08x", capool.SubjectHash(twin1.Cert))
+	otherHash := fmt.Sprintf("%08x", capool.SubjectHash(other.Cert))
+	writePEM(t, filepath.Join(dir, hash+".0"), twin1.CertDER(), twin2.CertDER())
+
+	r := runBin(t, "pool", "--json", "--capath", dir)
+	if r.code != 0 {
+		t.Fatalf("%s", r)
+	}
+	var got poolListing
+	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
+		t.Fatalf("%v\n%s", err, r)
+	}
+	if got.Count != 2 || got.Certificates[0].Block != 1 || got.Certificates[1].Block != 2 {
+		t.Fatalf("want both certificates of %s.0 listed:\n%s", hash, r.stdout)
+	}
+	for _, c := range got.Certificates {
+		if !slices.Equal(c.Links, []string{hash + ".0"}) {
+			t.Errorf("links %v, want [%s.0]", c.Links, hash)
+		}
+	}
+	if len(got.Warnings) != 0 || r.stderr != "" {
+		t.Errorf("want no warnings for a hashed file of two certificates with its hash:\n%s", r)
+	}
+
+	// A second certificate with another subject is listed too, and
+	// warned about: a lookup by its subject opens <its hash>.0.
+	writePEM(t, filepath.Join(dir, hash+".0"), twin1.CertDER(), other.CertDER())
+	r = runBin(t, "pool", "--capath", dir)
+	if r.code != 0 || !strings.Contains(r.stdout, "2 certificates from capath") || !strings.Contains(r.stdout, "block 2 ("+hash+".0)") {
+		t.Fatalf("want both certificates listed\n%s", r)
+	}
+	for _, bad := range []string{"reads only the first", "holds 2 certificates"} {
+		if strings.Contains(r.stderr, bad) {
+			t.Errorf("stderr says %q:\n%s", bad, r.stderr)
+		}
+	}
+	wantWarn := "tlsdefault: warning: capath " + dir + ": " + hash + ".0 block 2 (" + other.Cert.Subject.String() + ") is named for hash " + hash + ", but its subject hash is " + otherHash
+	if !strings.Contains(r.stderr, wantWarn) || strings.Count(r.stderr, "\n") != 1 {
+		t.Errorf("want one warning, for block 2:\n%s", r.stderr)
+	}
+
+	// OpenSSL agrees that the second certificate of a hashed file is found.
+	if openssl := findOpenSSL(t); openssl != "" {
+		writePEM(t, filepath.Join(dir, hash+".0"), twin1.CertDER(), twin2.CertDER())
+		leaf := writePEM(t, filepath.Join(t.TempDir(), "leaf.pem"), twin2.Server(t).Cert.Raw)
+		if out, err := exec.Command(openssl, "verify", "-CApath", dir, leaf).CombinedOutput(); err != nil {
+			t.Errorf("openssl verify -CApath through the second certificate: %v\n%s", err, out)
+		}
 	}
 }

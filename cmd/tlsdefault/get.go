@@ -8,11 +8,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -114,6 +116,9 @@ func runGet(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 
+	if err := c.checkOut(); err != nil {
+		return err
+	}
 	pool, err := c.trust.load()
 	if err != nil {
 		return sourceError("get", exitUsage, err, &c.trust)
@@ -208,8 +213,36 @@ func parseHTTPSURL(raw string) (*url.URL, error) {
 	return u, nil
 }
 
-// writeBody copies the body to -o FILE (written under a temporary name and
-// renamed when complete) or to stdout.
+// checkOut checks -o before the request is made: FILE must not be a
+// directory, and the directory it goes in must exist.
+func (c *getCmd) checkOut() error {
+	if c.out == "" || c.out == "-" {
+		return nil
+	}
+	fi, err := os.Stat(c.out)
+	switch {
+	case err == nil && fi.IsDir():
+		return usageErrorf("get: -o %s is a directory; give a file name, as in -o %s", c.out, filepath.Join(c.out, "page.html"))
+	case err == nil:
+		return nil
+	case !errors.Is(err, fs.ErrNotExist):
+		return usageErrorf("get: -o %s: %v", c.out, pathless(err))
+	}
+	dir := filepath.Dir(c.out)
+	di, err := os.Stat(dir)
+	switch {
+	case err != nil:
+		return usageErrorf("get: -o %s: the directory %s: %v", c.out, dir, pathless(err))
+	case !di.IsDir():
+		return usageErrorf("get: -o %s: %s is not a directory", c.out, dir)
+	}
+	return nil
+}
+
+// writeBody copies the body to -o FILE or to stdout. A regular FILE is
+// written under a temporary name in its directory and renamed when
+// complete, so that a failed download leaves any earlier FILE as it was;
+// anything else that exists (/dev/null, a FIFO) is written to directly.
 func (c *getCmd) writeBody(body io.Reader, stdout io.Writer) error {
 	if c.out == "" || c.out == "-" {
 		if _, err := io.Copy(stdout, body); err != nil {
@@ -217,12 +250,22 @@ func (c *getCmd) writeBody(body io.Reader, stdout io.Writer) error {
 		}
 		return nil
 	}
-	data, err := io.ReadAll(body)
-	if err != nil {
-		return fmt.Errorf("get: reading the body: %w", err)
+	if fi, err := os.Stat(c.out); err == nil && !fi.Mode().IsRegular() {
+		f, err := os.OpenFile(c.out, os.O_WRONLY, 0)
+		if err != nil {
+			return fmt.Errorf("get: -o: %w", err)
+		}
+		_, err = io.Copy(f, body)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return fmt.Errorf("get: -o %s: %w", c.out, err)
+		}
+		return nil
 	}
-	if err := writeFileAtomic(c.out, data, 0o644); err != nil {
-		return fmt.Errorf("get: -o: %w", err)
+	if err := copyFileAtomic(c.out, body, 0o644); err != nil {
+		return fmt.Errorf("get: -o %s: %w", c.out, err)
 	}
 	return nil
 }

@@ -166,7 +166,8 @@ func (c *poolCert) where() string {
 
 // listHashed reads the hashed files of a capath directory, which capool
 // reads only when a chain needs them (Pool.Entries leaves them out), so
-// that the listing shows what the directory can vouch for. A file that
+// that the listing shows what the directory can vouch for: every
+// certificate of every hashed file, as OpenSSL loads them. A file that
 // holds a certificate already listed (the link to a plain .pem file, as
 // rehash makes) adds its name to that certificate's links.
 func listHashed(dir string, byDER map[string]int, add func(capool.Entry) int, l *poolListing, warn func(string, ...any)) {
@@ -186,13 +187,18 @@ func listHashed(dir string, byDER map[string]int, add func(capool.Entry) int, l 
 			warn("capath %s: %s", dir, strings.TrimPrefix(err.Error(), "capool: "))
 			continue
 		}
+		// OpenSSL loads every certificate of a hashed file it opens, so
+		// all of them are listed; only one whose subject hash differs
+		// from the name is out of place: a lookup by its subject opens
+		// <its hash>.N, not this file.
 		entries := p.Entries()
-		if len(entries) > 1 {
-			warn("capath %s: %s holds %d certificates; OpenSSL reads only the first", dir, de.Name(), len(entries))
-		}
 		for _, e := range entries {
 			if got := fmt.Sprintf("%08x", capool.SubjectHash(e.Cert)); got != m[1] {
-				warn("capath %s: %s is named for hash %s, but its subject hash is %s; it will not be found (run 'tlsdefault rehash %s')", dir, de.Name(), m[1], got, dir)
+				what := de.Name()
+				if len(entries) > 1 {
+					what = fmt.Sprintf("%s block %d (%s)", de.Name(), e.Block, e.Cert.Subject)
+				}
+				warn("capath %s: %s is named for hash %s, but its subject hash is %s; it will not be found (run 'tlsdefault rehash %s')", dir, what, m[1], got, dir)
 			}
 			i, seen := byDER[string(e.Cert.Raw)]
 			if !seen {

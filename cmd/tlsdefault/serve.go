@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -99,6 +100,12 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 
+	// The address is checked before anything is made: a mistyped --addr
+	// is a usage error, and leaves nothing behind.
+	if err := checkAddr(c.addr); err != nil {
+		return err
+	}
+
 	// The client CAs are read before anything is written, so that a bad
 	// --cafile leaves no throwaway directory behind.
 	var clientPool *capool.Pool
@@ -113,21 +120,6 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 		tlsdefault.WithErrorLog(errorLog(stderr)),
 		tlsdefault.WithClientAuth(mode),
 	}
-	if c.cert != "" {
-		opts = append(opts, tlsdefault.WithKeyPairFiles(c.cert, c.key))
-	} else {
-		files, err := c.makeThrowaway()
-		if err != nil {
-			return fmt.Errorf("serve: making the throwaway certificates: %w", err)
-		}
-		opts = append(opts, tlsdefault.WithKeyPairFiles(files.certFile, files.keyFile))
-		infof(stderr, "wrote a throwaway CA and certificates to %s", files.dir)
-		infof(stderr, "  trust %s; the server's pair is cert.pem and key.pem, a client's client.pem and client-key.pem", files.caFile)
-		if mode != tls.NoClientCert && !clientCAs {
-			opts = append(opts, tlsdefault.WithCAFile(files.caFile))
-			infof(stderr, "client certificates are verified against the throwaway CA")
-		}
-	}
 	if clientPool != nil {
 		opts = append(opts, tlsdefault.WithPool(clientPool))
 	}
@@ -135,15 +127,73 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 		opts = append(opts, o)
 	}
 
-	ln, err := tlsdefault.Listen("tcp", c.addr, opts...)
-	if err != nil {
-		var oe *net.OpError
-		if errors.As(err, &oe) {
-			return fmt.Errorf("serve: %v", err)
+	// The throwaway certificates are made in memory first, and the
+	// options checked with them, so that a usage error comes before the
+	// address is bound and nothing is written until it is.
+	var tw *throwaway
+	check := opts
+	if c.cert != "" {
+		check = append(check[:len(check):len(check)], tlsdefault.WithKeyPairFiles(c.cert, c.key))
+	} else {
+		tw, err = newThrowaway()
+		if err != nil {
+			return fmt.Errorf("serve: making the throwaway certificates: %w", err)
 		}
+		check = append(check[:len(check):len(check)], tlsdefault.WithCertificate(tw.srv.tls()))
+		if mode != tls.NoClientCert && !clientCAs {
+			check = append(check, tlsdefault.WithCAData(tw.ca.certPEM()))
+		}
+	}
+	if _, err := tlsdefault.ServerConfig(check...); err != nil {
 		return usageErrorf("serve: %s", flagWords(err.Error(), nil))
 	}
 
+	inner, err := net.Listen("tcp", c.addr)
+	if err != nil {
+		return listenError(c.addr, err)
+	}
+	serving := false // set once ln owns inner and the files are kept
+	defer func() {
+		if !serving {
+			inner.Close()
+		}
+	}()
+
+	var files *throwawayFiles
+	if tw != nil {
+		files, err = tw.write(c.dirOut)
+		if err != nil {
+			return fmt.Errorf("serve: writing the throwaway certificates: %w", err)
+		}
+		defer func() {
+			if !serving && c.dirOut == "" {
+				os.RemoveAll(files.dir)
+			}
+		}()
+		opts = append(opts, tlsdefault.WithKeyPairFiles(files.certFile, files.keyFile))
+		if mode != tls.NoClientCert && !clientCAs {
+			opts = append(opts, tlsdefault.WithCAFile(files.caFile))
+		}
+	} else {
+		opts = append(opts, tlsdefault.WithKeyPairFiles(c.cert, c.key))
+	}
+	ln, err := tlsdefault.NewListener(inner, opts...)
+	if err != nil {
+		return usageErrorf("serve: %s", flagWords(err.Error(), nil))
+	}
+	serving = true
+	if files != nil {
+		infof(stderr, "wrote a throwaway CA and certificates to %s", files.dir)
+		infof(stderr, "  trust %s; the server's pair is cert.pem and key.pem, a client's client.pem and client-key.pem", files.caFile)
+		if mode != tls.NoClientCert && !clientCAs {
+			infof(stderr, "client certificates are verified against the throwaway CA")
+		}
+	}
+	return c.serve(ln, stderr)
+}
+
+// serve serves HTTP on ln until a signal comes.
+func (c *serveCmd) serve(ln net.Listener, stderr io.Writer) error {
 	var handler http.Handler = http.HandlerFunc(echoHandler)
 	if c.dir != "" {
 		handler = http.FileServer(http.Dir(c.dir))
@@ -171,7 +221,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 		if errors.Is(err, http.ErrServerClosed) {
 			return nil
 		}
-		return fmt.Errorf("serve: %w", err)
+		return errors.New("serve: " + libMessage(err))
 	case <-ctx.Done():
 	}
 	stop() // a second signal kills the process
@@ -186,10 +236,14 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// makeThrowaway makes a CA, a server certificate for the loopback names and
-// a client certificate, and writes them to --dir-out or a new temporary
-// directory.
-func (c *serveCmd) makeThrowaway() (*throwawayFiles, error) {
+// throwaway is a CA, a server certificate for the loopback names and a
+// client certificate, made in memory.
+type throwaway struct {
+	ca       *throwawayCA
+	srv, cli *issued
+}
+
+func newThrowaway() (*throwaway, error) {
 	ca, err := newThrowawayCA()
 	if err != nil {
 		return nil, err
@@ -202,14 +256,83 @@ func (c *serveCmd) makeThrowaway() (*throwawayFiles, error) {
 	if err != nil {
 		return nil, err
 	}
-	dir := c.dirOut
-	if dir == "" {
-		dir, err = os.MkdirTemp("", "tlsdefault-serve-")
-		if err != nil {
-			return nil, err
+	return &throwaway{ca: ca, srv: srv, cli: cli}, nil
+}
+
+// write writes the files to dir (--dir-out), or to a new temporary
+// directory when dir is "", which is removed again if writing fails.
+func (t *throwaway) write(dir string) (*throwawayFiles, error) {
+	if dir != "" {
+		return writeThrowaway(dir, t.ca, t.srv, t.cli)
+	}
+	dir, err := os.MkdirTemp("", "tlsdefault-serve-")
+	if err != nil {
+		return nil, err
+	}
+	files, err := writeThrowaway(dir, t.ca, t.srv, t.cli)
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	return files, nil
+}
+
+// checkAddr checks --addr the way net.Listen reads it: HOST:PORT, with a
+// port number from 0 to 65535 (0 picks a free port) or a service name.
+func checkAddr(addr string) error {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		msg := err.Error()
+		if ae, ok := errors.AsType[*net.AddrError](err); ok {
+			msg = ae.Err
+		}
+		return usageErrorf("serve: --addr %s: %s; give HOST:PORT, as in 127.0.0.1:8443 or :8443", addr, msg)
+	}
+	if port == "" {
+		return nil // as net.Listen: a free port
+	}
+	if n, err := strconv.ParseUint(port, 10, 64); err == nil || isDigits(port) {
+		if err != nil || n > 65535 {
+			return usageErrorf("serve: --addr %s: port %s is out of range (0 to 65535)", addr, port)
+		}
+		return nil
+	}
+	if _, err := net.LookupPort("tcp", port); err != nil {
+		return usageErrorf("serve: --addr %s: %q is not a port number or a known service name", addr, port)
+	}
+	return nil
+}
+
+func isDigits(s string) bool {
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
 		}
 	}
-	return writeThrowaway(dir, ca, srv, cli)
+	return s != ""
+}
+
+// listenError explains a failure to bind --addr: a run-time failure
+// (exit code 1), not a usage error.
+func listenError(addr string, err error) error {
+	ce := &cliError{code: exitFailure}
+	switch {
+	case errors.Is(err, syscall.EADDRINUSE):
+		ce.msgs = []string{fmt.Sprintf("serve: --addr %s: the address is already in use", addr)}
+		ce.hints = []string{"another program is listening there; stop it, or pick another port (--addr 127.0.0.1:0 picks a free one)"}
+	case errors.Is(err, syscall.EACCES):
+		ce.msgs = []string{fmt.Sprintf("serve: --addr %s: permission denied", addr)}
+		ce.hints = []string{"ports below 1024 need privileges; pick a higher port, as in --addr 127.0.0.1:8443"}
+	default:
+		ce.msgs = []string{fmt.Sprintf("serve: --addr %s: %s", addr, libMessage(err))}
+	}
+	return ce
+}
+
+// libMessage is an error's message without the "tlsdefault: " prefix the
+// library's messages start with, which report adds once.
+func libMessage(err error) string {
+	return strings.TrimPrefix(err.Error(), "tlsdefault: ")
 }
 
 // echoHandler shows what was negotiated on the request's connection.

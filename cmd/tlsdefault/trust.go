@@ -1,8 +1,10 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 
@@ -33,6 +35,20 @@ func (t *trustFlags) explicit() bool {
 	return t.cafile != "" || t.capath != "" || t.cadataFile != ""
 }
 
+// emptyWhat says what an empty flag should have named.
+var emptyWhat = map[string]string{
+	"addr":        "an address, as in 127.0.0.1:8443",
+	"cafile":      "a file name",
+	"cadata-file": "a file name",
+	"cert":        "a file name",
+	"key":         "a file name",
+	"o":           "a file name",
+	"capath":      "a directory name",
+	"dir":         "a directory name",
+	"dir-out":     "a directory name",
+	"legacy-host": "a host name",
+}
+
 // checkEmpty rejects flags set to an empty string: an empty source never
 // means "the system store" (Python's cafile="" does; tlsdefault does not).
 func checkEmpty(fs *flag.FlagSet, names ...string) error {
@@ -43,7 +59,11 @@ func checkEmpty(fs *flag.FlagSet, names ...string) error {
 		}
 		for _, n := range names {
 			if f.Name == n && f.Value.String() == "" {
-				err = usageErrorf("%s: --%s is empty; give a file or directory name", fs.Name(), n)
+				dash := "--"
+				if len(n) == 1 {
+					dash = "-" // -o
+				}
+				err = usageErrorf("%s: %s%s is empty; give %s", fs.Name(), dash, n, emptyWhat[n])
 			}
 		}
 	})
@@ -91,9 +111,9 @@ func (t *trustFlags) load() (*capool.Pool, error) {
 	if t.explicit() {
 		src := capool.Sources{CAFile: t.cafile, CAPath: t.capath}
 		if t.cadataFile != "" {
-			data, err := os.ReadFile(t.cadataFile)
+			data, err := readCADataFile(t.cadataFile)
 			if err != nil {
-				return nil, fmt.Errorf("--cadata-file: %w", err)
+				return nil, fmt.Errorf("--cadata-file %s: %w", t.cadataFile, err)
 			}
 			if len(data) == 0 {
 				return nil, fmt.Errorf("--cadata-file %s: the file is empty", t.cadataFile)
@@ -117,4 +137,65 @@ func (t *trustFlags) load() (*capool.Pool, error) {
 		return pools[0], nil
 	}
 	return capool.Merge(pools...), nil
+}
+
+// maxCADataSize caps --cadata-file, as capool caps --cafile and --capath
+// files.
+const maxCADataSize = 64 << 20
+
+// readCADataFile reads a regular file of at most maxCADataSize bytes. It
+// stats the file before opening it, so that a FIFO is refused instead of
+// blocking until a writer comes, and a device such as /dev/zero is refused
+// instead of read without end.
+func readCADataFile(path string) ([]byte, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, pathless(err)
+	}
+	if err := checkRegular(fi); err != nil {
+		return nil, err
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, pathless(err)
+	}
+	defer f.Close()
+	// Again on the open file: the name may have been replaced meanwhile.
+	if fi, err = f.Stat(); err != nil {
+		return nil, pathless(err)
+	}
+	if err := checkRegular(fi); err != nil {
+		return nil, err
+	}
+	data, err := io.ReadAll(io.LimitReader(f, maxCADataSize+1))
+	if err != nil {
+		return nil, pathless(err)
+	}
+	if len(data) > maxCADataSize {
+		return nil, fmt.Errorf("over the %d MiB limit", maxCADataSize>>20)
+	}
+	return data, nil
+}
+
+// checkRegular refuses what is not a regular file of at most
+// maxCADataSize bytes.
+func checkRegular(fi os.FileInfo) error {
+	switch {
+	case fi.IsDir():
+		return errors.New("is a directory, not a file (give a directory as --capath)")
+	case !fi.Mode().IsRegular():
+		return fmt.Errorf("not a regular file (%v)", fi.Mode().Type())
+	case fi.Size() > maxCADataSize:
+		return fmt.Errorf("%d bytes is over the %d MiB limit", fi.Size(), maxCADataSize>>20)
+	}
+	return nil
+}
+
+// pathless drops the operation and path of a *PathError, which the
+// message already names: "no such file or directory".
+func pathless(err error) error {
+	if pe, ok := errors.AsType[*os.PathError](err); ok {
+		return pe.Err
+	}
+	return err
 }
