@@ -280,8 +280,11 @@ func rehashExt(name string) bool {
 // Like OpenSSL, it reads PEM only, and gives up on a file with a
 // certificate or CRL block that does not parse.
 func rehashFile(data []byte) (key rehashKey, digest []byte, ok bool) {
-	n := 0
-	var der, name []byte
+	// OpenSSL reads the file as X509_INFO entries, which group at most one
+	// certificate and one CRL: a file is used when it holds at most one of
+	// each, and then linked as its certificate if it has one.
+	var certs, crls int
+	var certDER, certName, crlDER, crlName []byte
 	rest := data
 	for {
 		var blk *pem.Block
@@ -303,19 +306,25 @@ func rehashFile(data []byte) (key rehashKey, digest []byte, ok bool) {
 			if err != nil || cert == nil {
 				return key, nil, false
 			}
-			n++
-			der, name, key.suffix = cert.Raw, cert.RawSubject, ""
+			certs++
+			certDER, certName = cert.Raw, cert.RawSubject
 		case "X509 CRL":
 			crl, err := x509.ParseRevocationList(blk.Bytes)
 			if err != nil {
 				return key, nil, false
 			}
-			n++
-			der, name, key.suffix = crl.Raw, crl.RawIssuer, "r"
+			crls++
+			crlDER, crlName = crl.Raw, crl.RawIssuer
 		}
 	}
-	if n != 1 {
+	var der, name []byte
+	switch {
+	case certs > 1 || crls > 1 || certs+crls == 0:
 		return key, nil, false
+	case certs == 1:
+		der, name, key.suffix = certDER, certName, ""
+	default:
+		der, name, key.suffix = crlDER, crlName, "r"
 	}
 	h, err := nameHash(name)
 	if err != nil {

@@ -50,6 +50,11 @@ func rehashFixture(t *testing.T, dir string) {
 	writeFile(t, filepath.Join(dir, "der.cer"), newCA(t, "DER only").cert.Raw)                                        // PEM only: skipped
 	writeFile(t, filepath.Join(dir, "ca.crl"), crlPEM(t, a))
 	writeFile(t, filepath.Join(dir, "key.pem"), keyPEM(t))
+	c := newCA(t, "Rehash With CRL")
+	writeFile(t, filepath.Join(dir, "cert-and-crl.pem"), append(pemOf(c.cert), crlPEM(t, c)...)) // one X509_INFO: linked as the certificate
+	d := newCA(t, "Rehash CRL First")
+	writeFile(t, filepath.Join(dir, "crl-and-cert.pem"), append(crlPEM(t, a), pemOf(d.cert)...))
+	writeFile(t, filepath.Join(dir, "two-crls.crl"), append(crlPEM(t, a), crlPEM(t, c)...)) // skipped
 	writeFile(t, filepath.Join(dir, "cert-and-key.pem"), append(pemOf(newCA(t, "With Key").cert), keyPEM(t)...))
 	writeFile(t, filepath.Join(dir, "notes.txt"), pemOf(newCA(t, "Wrong Extension").cert))
 	writeFile(t, filepath.Join(dir, "trusted.pem"), pem.EncodeToMemory(&pem.Block{Type: "TRUSTED CERTIFICATE", Bytes: newCAName(t, pkix.Name{CommonName: "Trusted"}, nil).cert.Raw}))
