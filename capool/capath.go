@@ -60,25 +60,35 @@ func certFileExt(name string) bool {
 	return false
 }
 
-// loadDir reads a capath directory: it lists the names (no file is opened
-// for hashed names), reads the plain certificate files, and remembers the
-// directory for lookups by hash if it has hashed names.
-func (b *builder) loadDir(dir string) error {
+// listCAPath returns the names in a capath directory, with errors that
+// name it (a file given as capath, a missing or unreadable directory).
+func listCAPath(dir string) ([]string, error) {
 	fi, err := os.Stat(dir)
 	if err != nil {
-		return pathErr("capath", dir, err)
+		return nil, pathErr("capath", dir, err)
 	}
 	if !fi.IsDir() {
-		return &SourceError{Source: "capath", Path: dir, Err: errors.New("is a file, not a directory (give a file as cafile)")}
+		return nil, &SourceError{Source: "capath", Path: dir, Err: errors.New("is a file, not a directory (give a file as cafile)")}
 	}
 	f, err := os.Open(dir)
 	if err != nil {
-		return pathErr("capath", dir, err)
+		return nil, pathErr("capath", dir, err)
 	}
 	names, err := f.Readdirnames(-1)
 	f.Close()
 	if err != nil {
-		return pathErr("capath", dir, err)
+		return nil, pathErr("capath", dir, err)
+	}
+	return names, nil
+}
+
+// loadDir reads a capath directory: it lists the names (no file is opened
+// for hashed names), reads the plain certificate files, and remembers the
+// directory for lookups by hash if it has hashed names.
+func (b *builder) loadDir(dir string) error {
+	names, err := listCAPath(dir)
+	if err != nil {
+		return err
 	}
 	hashed := 0
 	var plain []string

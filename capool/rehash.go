@@ -35,21 +35,9 @@ import (
 // OpenSSL skips them; Rehash returns an error only for files it could not
 // read and links it could not make or remove.
 func Rehash(dir string) error {
-	fi, err := os.Stat(dir)
+	names, err := listCAPath(dir)
 	if err != nil {
-		return pathErr("capath", dir, err)
-	}
-	if !fi.IsDir() {
-		return &SourceError{Source: "capath", Path: dir, Err: errors.New("is a file, not a directory")}
-	}
-	f, err := os.Open(dir)
-	if err != nil {
-		return pathErr("capath", dir, err)
-	}
-	names, err := f.Readdirnames(-1)
-	f.Close()
-	if err != nil {
-		return pathErr("capath", dir, err)
+		return err
 	}
 	slices.Sort(names)
 
