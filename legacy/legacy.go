@@ -40,6 +40,12 @@ import (
 // The same Option may be passed to several constructors; they then share
 // its observers and its record of peers already warned about.
 func Allow(scopes ...Scope) tlsdefault.Option {
+	opt, _ := internal.NewOption(allow(scopes).apply).(tlsdefault.Option)
+	return opt
+}
+
+// allow builds what the Option of Allow applies.
+func allow(scopes []Scope) *option {
 	var b builder
 	b.l = &internal.Legacy{}
 	for i, sc := range scopes {
@@ -57,14 +63,13 @@ func Allow(scopes ...Scope) tlsdefault.Option {
 	return &option{l: b.l, errs: b.errs}
 }
 
-// option is the tlsdefault.Option that Allow returns.
+// option is what the tlsdefault.Option that Allow returns applies.
 type option struct {
 	l    *internal.Legacy
 	errs []error
 }
 
-// Apply implements tlsdefault.Option.
-func (o *option) Apply(s *internal.Settings) {
+func (o *option) apply(s *internal.Settings) {
 	if len(o.errs) > 0 {
 		s.Errs = append(s.Errs, o.errs...)
 		return
