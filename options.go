@@ -119,6 +119,15 @@ func WithSystemRoots() Option {
 // load_cert_chain). It may be given more than once; a server then picks by
 // the client's SNI name and supported algorithms. The constructor checks
 // that the key matches the certificate and meets the key size floor.
+//
+// A client presents a certificate only to a server whose request accepts
+// it: the server named, among the CAs it accepts, the issuer of the leaf or
+// of a certificate of its chain, or it named none; and it supports the
+// certificate's signature algorithm. Otherwise no certificate is sent (as
+// crypto/tls does for tls.Config.Certificates), so that a server that asks
+// learns nothing of the client's identity it cannot verify: under TLS 1.2
+// the certificate would travel unencrypted. With several, the first that
+// fits is presented.
 func WithCertificate(cert tls.Certificate) Option {
 	return optionFunc(func(s *internal.Settings) {
 		s.Certificates = append(s.Certificates, cert)

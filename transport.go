@@ -166,18 +166,21 @@ func (c *client) transportConfig() *tls.Config {
 	return c.config
 }
 
+// getClientCertificate presents the first identity that the server's
+// CertificateRequest accepts: signed (the leaf or a certificate of its
+// chain) by one of the CAs the server named, or any when the server named
+// none, and with a signature algorithm the server supports. When none
+// fits, no certificate is sent, as crypto/tls does for
+// tls.Config.Certificates: a certificate the server cannot verify is of no
+// use to it, and under TLS 1.2 it would travel in clear to any server that
+// asks.
 func (c *client) getClientCertificate(cri *tls.CertificateRequestInfo) (*tls.Certificate, error) {
-	var first *tls.Certificate
 	for _, id := range c.ids {
-		cert := id.current()
-		if first == nil {
-			first = cert
-		}
-		if cri.SupportsCertificate(cert) == nil {
+		if cert := id.current(); cri.SupportsCertificate(cert) == nil {
 			return cert, nil
 		}
 	}
-	return first, nil
+	return new(tls.Certificate), nil
 }
 
 // verify is the VerifyConnection of a client config: the chain policy,
