@@ -31,11 +31,14 @@ func (e *PolicyError) Error() string {
 }
 
 // CheckKey returns why a public key is too weak, or "" when it is fine.
-func CheckKey(pub any) string {
+func CheckKey(pub any) string { return checkKey(pub, MinRSABits) }
+
+// checkKey is CheckKey with an RSA floor of minRSA bits.
+func checkKey(pub any, minRSA int) string {
 	switch k := pub.(type) {
 	case *rsa.PublicKey:
-		if n := k.N.BitLen(); n < MinRSABits {
-			return fmt.Sprintf("RSA key of %d bits is below the %d-bit minimum", n, MinRSABits)
+		if n := k.N.BitLen(); n < minRSA {
+			return fmt.Sprintf("RSA key of %d bits is below the %d-bit minimum", n, minRSA)
 		}
 	case *ecdsa.PublicKey:
 		if n := k.Curve.Params().BitSize; n < MinECBits {
@@ -56,10 +59,11 @@ func isSHA1(a x509.SignatureAlgorithm) bool {
 // trust anchor last): every key, the anchor's included, must meet the size
 // floor, and no certificate but the anchor may carry a SHA-1 signature (the
 // anchor is trusted as configured; its own signature is never checked, by
-// OpenSSL or by crypto/x509).
-func CheckChain(peer string, chain []*x509.Certificate) error {
+// OpenSSL or by crypto/x509). minRSA is the RSA floor: MinRSABits, or
+// what legacy mode chooses for a peer in its scope.
+func CheckChain(peer string, chain []*x509.Certificate, minRSA int) error {
 	for i, c := range chain {
-		if r := CheckKey(c.PublicKey); r != "" {
+		if r := checkKey(c.PublicKey, minRSA); r != "" {
 			return &PolicyError{Peer: peer, Index: i, Cert: c, Reason: r}
 		}
 		if isSHA1(c.SignatureAlgorithm) && i != len(chain)-1 {
@@ -71,10 +75,10 @@ func CheckChain(peer string, chain []*x509.Certificate) error {
 
 // CheckChains accepts when at least one verified chain meets the policy,
 // and otherwise returns the first chain's refusal.
-func CheckChains(peer string, chains [][]*x509.Certificate) error {
+func CheckChains(peer string, chains [][]*x509.Certificate, minRSA int) error {
 	var first error
 	for _, ch := range chains {
-		err := CheckChain(peer, ch)
+		err := CheckChain(peer, ch, minRSA)
 		if err == nil {
 			return nil
 		}

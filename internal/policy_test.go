@@ -30,7 +30,7 @@ func TestCheckChain(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := internal.CheckChain("server", tt.chain)
+			err := internal.CheckChain("server", tt.chain, internal.MinRSABits)
 			if tt.index < 0 {
 				if err != nil {
 					t.Fatal(err)
@@ -46,26 +46,10 @@ func TestCheckChain(t *testing.T) {
 	// One good chain among several is enough.
 	good := []*x509.Certificate{rsaRoot.Server(t).Cert, rsaRoot.Cert}
 	bad := []*x509.Certificate{rsaRoot.Issue(t, testpki.RSABits(1024)).Cert, rsaRoot.Cert}
-	if err := internal.CheckChains("server", [][]*x509.Certificate{bad, good}); err != nil {
+	if err := internal.CheckChains("server", [][]*x509.Certificate{bad, good}, internal.MinRSABits); err != nil {
 		t.Fatal(err)
 	}
-	if err := internal.CheckChains("server", [][]*x509.Certificate{bad}); err == nil {
+	if err := internal.CheckChains("server", [][]*x509.Certificate{bad}, internal.MinRSABits); err == nil {
 		t.Fatal("bad chain accepted")
-	}
-}
-
-func TestLegacyMatches(t *testing.T) {
-	l := &internal.Legacy{Hosts: []string{"old.test", "*.corp.example", "192.0.2.7"}}
-	for host, want := range map[string]bool{
-		"old.test": true, "OLD.test.": true, "old.test:443": true, "new.test": false,
-		"a.corp.example": true, "a.b.corp.example": false, "corp.example": false,
-		"192.0.2.7": true, "192.0.2.8": false, "": false,
-	} {
-		if got := l.Matches(host); got != want {
-			t.Errorf("Matches(%q) = %v, want %v", host, got, want)
-		}
-	}
-	if !(&internal.Legacy{}).Matches("anything") {
-		t.Error("unscoped legacy does not match everything")
 	}
 }
