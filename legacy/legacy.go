@@ -111,6 +111,18 @@ func (f scopeFunc) apply(b *builder) { f(b) }
 // "*" anywhere but as the whole first label, or a pattern directly below a
 // top-level domain ("*.com") is an error.
 //
+// A pattern directly below a public suffix is an error too, whether the
+// suffix is in the ICANN section of the Public Suffix List ("*.co.uk",
+// "*.com.au") or in its private section, where a hosting provider's
+// customers each own a name ("*.github.io", "*.s3.amazonaws.com"): one
+// such pattern would open legacy mode to hosts of unrelated owners. Name
+// the domain below it instead ("*.example.co.uk").
+//
+// Internationalised names may be given in Unicode or as punycode A-labels:
+// "bücher.example" is converted as browsers convert it (IDNA, UTS #46) and
+// matched as "xn--bcher-kva.example", the name that is dialled and sent as
+// SNI. A label that IDNA does not allow is an error that says why.
+//
 // On a client, the name is the host of the URL (or the address dialled);
 // a connection to a host out of scope offers only the defaults, and a
 // config from ClientConfig refuses a legacy handshake for a ServerName out
