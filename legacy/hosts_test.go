@@ -1,6 +1,7 @@
 package legacy_test
 
 import (
+	"crypto/fips140"
 	"crypto/tls"
 	"strings"
 	"testing"
@@ -77,6 +78,9 @@ func TestForHostsIDNA(t *testing.T) {
 // by its Unicode URL: net/http dials the A-label, which the scope matches.
 // Another name on the same server stays refused.
 func TestForHostsUnicodeClient(t *testing.T) {
+	if fips140.Enabled() {
+		t.Skip("FIPS 140-3 mode (GODEBUG=fips140=on) has no TLS 1.0")
+	}
 	ca := testpki.NewCA(t)
 	leaf := ca.Server(t, "xn--bcher-kva.example", "xn--caf-dma.example")
 	tls10 := hostPort(t, goServer(t, &tls.Config{Certificates: []tls.Certificate{leaf.TLS()}, MinVersion: tls.VersionTLS10, MaxVersion: tls.VersionTLS10}))
