@@ -59,10 +59,13 @@
 // fall-back to the system store (Python's cafile="" falls back; this does
 // not).
 //
-// A hashed CA directory (OpenSSL's <hash>.N layout) is read as OpenSSL reads
-// it: lazily, by issuer, at handshake time, so a directory of thousands of
-// CAs costs nothing to open and a CA added later is trusted on the next
-// handshake.
+// A hashed CA directory (OpenSSL's <hash>.N layout) is read as OpenSSL
+// finds CAs in it, by subject hash, and verified by crypto/tls like any
+// other trust source. [NewClient], [Listen], [NewListener] and
+// [ServerConfig] read it again for each connection (a stat of the
+// directory while it is unchanged), so a CA added later is trusted on the
+// next handshake; [ClientConfig] and [NewTransport] read it when called. A
+// CA deleted from it is refused from the next handshake on, everywhere.
 //
 // # Client certificates
 //

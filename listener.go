@@ -189,6 +189,11 @@ func (srv *server) verifyPeer(raw [][]byte, chains [][]*x509.Certificate) error 
 	if len(chains) == 0 {
 		return errors.New("tlsdefault: the client's certificate was not verified")
 	}
+	live, err := liveChains(srv.pool, chains, "client")
+	if err != nil {
+		return &tls.CertificateVerificationError{UnverifiedCertificates: chains[0][:1], Err: err}
+	}
+	chains = live
 	minRSA := internal.MinRSABits
 	if srv.legacy != nil {
 		minRSA = 0
@@ -210,11 +215,9 @@ func (srv *server) verify(cs tls.ConnectionState) error {
 		if len(chains) == 0 {
 			return errors.New("tlsdefault: the client's certificate was not verified")
 		}
-		if cs.DidResume {
-			var err error
-			if chains, err = liveChains(srv.pool, chains, "client"); err != nil {
-				return &tls.CertificateVerificationError{UnverifiedCertificates: cs.PeerCertificates, Err: err}
-			}
+		chains, err := liveChains(srv.pool, chains, "client")
+		if err != nil {
+			return &tls.CertificateVerificationError{UnverifiedCertificates: cs.PeerCertificates, Err: err}
 		}
 		minRSA := internal.MinRSABits
 		if srv.legacy != nil {

@@ -95,9 +95,9 @@ func describeTrust(p *capool.Pool) string {
 // InsecureSkipVerify is never set. A hashed WithCAPath is read into
 // RootCAs when ClientConfig is called (each CA under its <hash>.N name); a
 // CA deleted from the directory later is refused from the next handshake
-// on (resumed sessions included), and one added later is trusted by
-// configs made afterwards and by NewTransport and NewClient, which read
-// the directory again for each connection. The name checked is ServerName
+// on (resumed sessions too, by VerifyConnection), and one added later is
+// trusted by configs made afterwards and by NewClient, which reads the
+// directory again for each connection. The name checked is ServerName
 // exactly as crypto/tls checks it, so tls.Dial by IP address works.
 //
 // The chain policy is applied by both VerifyPeerCertificate and
@@ -195,6 +195,11 @@ func (c *client) verifyPeer(_ [][]byte, chains [][]*x509.Certificate) error {
 	if len(chains) == 0 {
 		return errNotVerified
 	}
+	live, err := liveChains(c.pool, chains, "server")
+	if err != nil {
+		return &tls.CertificateVerificationError{UnverifiedCertificates: chains[0][:1], Err: err}
+	}
+	chains = live
 	minRSA := internal.MinRSABits
 	if c.legacy != nil {
 		minRSA = 0 // crypto/x509's own floor; verify applies the host's
@@ -205,9 +210,11 @@ func (c *client) verifyPeer(_ [][]byte, chains [][]*x509.Certificate) error {
 	return nil
 }
 
-// liveChains drops, from the chains a resumed session carries, those whose
-// CA was deleted from a hashed capath since the session began (crypto/tls
-// checks on resumption only that the CA is in the pool the config held).
+// liveChains drops the verified chains whose CA was deleted from a hashed
+// capath since the pool of the config was read: crypto/tls checks on
+// resumption only that the CA is in that pool, and crypto/x509 does not
+// run the pool's deletion check for a certificate that is itself in the
+// pool (see capool.Pool.CertPoolNow).
 func liveChains(pool *capool.Pool, chains [][]*x509.Certificate, peer string) ([][]*x509.Certificate, error) {
 	if !pool.Lazy() {
 		return chains, nil
@@ -243,11 +250,11 @@ func (c *client) verify(cs tls.ConnectionState) error {
 	if len(chains) == 0 {
 		return errNotVerified
 	}
-	if cs.DidResume {
-		var err error
-		if chains, err = liveChains(c.pool, chains, "server"); err != nil {
-			return &tls.CertificateVerificationError{UnverifiedCertificates: cs.PeerCertificates, Err: err}
-		}
+	// A session resumed, or a certificate trusted as it is, is not
+	// checked against a CA deleted from a hashed capath by crypto/tls.
+	chains, err := liveChains(c.pool, chains, "server")
+	if err != nil {
+		return &tls.CertificateVerificationError{UnverifiedCertificates: cs.PeerCertificates, Err: err}
 	}
 	minRSA := internal.MinRSABits
 	if c.legacy != nil {

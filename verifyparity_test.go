@@ -343,6 +343,25 @@ func TestCAPathDeletionTakesEffect(t *testing.T) {
 	if _, _, err := get(t, client, "https://"+addr); err == nil {
 		t.Fatal("listener accepted a client whose CA was deleted from the capath")
 	}
+	// A self-signed server certificate trusted as it is (crypto/x509 does
+	// not build a chain for it): deleted, it is refused too.
+	self := testpki.NewCA(t, testpki.Names("localhost"))
+	selfDir, selfFiles := hashedDir(t, self)
+	// (No resumption: without VerifyConnection, a resumed session is
+	// checked by crypto/tls against the CAs read when the config was made.)
+	selfServer := &tls.Config{SessionTicketsDisabled: true, Certificates: []tls.Certificate{{Certificate: [][]byte{self.Cert.Raw}, PrivateKey: self.Key, Leaf: self.Cert}}}
+	selfCfg, err := tlsdefault.ClientConfig(tlsdefault.WithCAPath(selfDir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	selfCfg.VerifyConnection = nil // only VerifyPeerCertificate's check is left
+	if _, err := handshake(t, selfCfg, selfServer); err != nil {
+		t.Fatalf("self-signed server before deletion: %v", err)
+	}
+	os.Remove(selfFiles[0])
+	if _, err := handshake(t, selfCfg, selfServer); err == nil {
+		t.Fatal("a self-signed certificate deleted from the capath was accepted")
+	}
 	// Added back, it is trusted again by the same listener.
 	os.WriteFile(files[0], ca.CertPEM(), 0o644)
 	client.CloseIdleConnections()

@@ -6,20 +6,65 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"sync"
+	"time"
 )
 
 // maxSnapshotHashes bounds the distinct hashes one snapshot reads from a
 // hashed capath directory (a system store has a few hundred).
 const maxSnapshotHashes = 100000
 
+// snapshotTTL is how long the CAs read from a directory are reused while
+// the directory's modification time stays the same: adding, removing or
+// renaming a name changes it at once; a file rewritten in place is seen
+// within snapshotTTL. A CA deleted or replaced is refused at once anyway,
+// by the check each snapshot entry carries.
+const snapshotTTL = time.Second
+
+// snapshotCache holds the CAs last read from a hashed directory.
+type snapshotCache struct {
+	mu    sync.Mutex
+	ok    bool
+	at    time.Time // when read
+	mtime time.Time // the directory's modification time then
+	certs []parsedCert
+}
+
+// current returns the CAs the directory holds, read again when the
+// directory changed or the last reading is older than snapshotTTL.
+func (d *hashDir) current() []parsedCert {
+	fi, err := os.Stat(d.path)
+	now := time.Now()
+	c := &d.snap
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err == nil && c.ok && fi.ModTime().Equal(c.mtime) && now.Sub(c.at) < snapshotTTL && now.After(c.at) {
+		return c.certs
+	}
+	var certs []parsedCert
+	for _, h := range d.hashes() {
+		found, _ := d.lookup(h)
+		certs = append(certs, found...)
+	}
+	c.ok, c.at, c.certs = err == nil, now, certs
+	if err == nil {
+		c.mtime = fi.ModTime()
+	}
+	return certs
+}
+
 // CertPoolNow is [Pool.CertPoolFor] with, in addition, the CAs that the
 // pool's hashed capath directories hold now: each <hash> named in the
 // directory is looked up as [Pool.Verify] looks it up (<hash>.0, <hash>.1,
 // ... up to the first missing number; files cached by path, size and
-// modification time). Each CA read from a directory is added with a check
+// modification time; the reading reused for up to a second while the
+// directory's modification time stays the same). Each CA read from a directory is added with a check
 // that runs when a chain ending at it is verified: the CA must still be in
 // the directory then, so that a CA deleted from it (file or link) is
 // refused from the next verification on, also by a pool taken earlier.
+// (crypto/x509 runs that check only on chains it builds: a certificate
+// that is itself in the pool, such as a self-signed server certificate
+// trusted as it is, is accepted without it; see [Pool.Removed].)
 //
 // It lets crypto/tls verify with a hashed capath as with any other trust
 // source (tls.Config.RootCAs or ClientCAs), with crypto/tls's own host name
@@ -33,20 +78,16 @@ func (p *Pool) CertPoolNow(usage x509.ExtKeyUsage) *x509.CertPool {
 	}
 	roots := p.basePoolFor(usage).Clone()
 	for _, d := range p.dirs {
-		for _, h := range d.hashes() {
-			certs, _ := d.lookup(h)
-			for _, pc := range certs {
-				own := pc.constraint
-				if pc.trust != nil && slices.Contains(tlsPurposes, usage) {
-					// As Verify: the trust settings for this purpose,
-					// exactly.
-					if !pc.trust.allows(usage) {
-						continue
-					}
-					own = nil
+		for _, pc := range d.current() {
+			own := pc.constraint
+			if pc.trust != nil && slices.Contains(tlsPurposes, usage) {
+				// As Verify: the trust settings for this purpose, exactly.
+				if !pc.trust.allows(usage) {
+					continue
 				}
-				roots.AddCertWithConstraint(pc.cert, d.stillHas(pc.cert, own))
+				own = nil
 			}
+			roots.AddCertWithConstraint(pc.cert, d.stillHas(pc.cert, own))
 		}
 	}
 	return roots
