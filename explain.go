@@ -140,7 +140,8 @@ const (
 func tlsText(msg string) textClass {
 	switch {
 	case strings.Contains(msg, "tls: server selected unsupported protocol version 300"),
-		strings.Contains(msg, "tls: client offered only unsupported versions: [300]"):
+		strings.Contains(msg, "tls: client offered only unsupported versions: []"):
+		// A ClientHello of version 3.0 offers no version crypto/tls knows.
 		return textSSL3
 	case strings.Contains(msg, "tls: server selected unsupported protocol version "),
 		strings.Contains(msg, "tls: client offered only unsupported versions: "):
@@ -151,8 +152,7 @@ func tlsText(msg string) textClass {
 		return textNoSuite
 	case strings.Contains(msg, "tls: client didn't provide a certificate"):
 		return textNoClientCert
-	case strings.Contains(msg, "tls: client requested unsupported application protocols"),
-		strings.Contains(msg, "tls: server selected unadvertised ALPN protocol"):
+	case strings.Contains(msg, "tls: client requested unsupported application protocols"):
 		return textALPN
 	case strings.Contains(msg, "insecure algorithm"):
 		return textInsecureSigAlg
@@ -282,7 +282,10 @@ func classify(err error, in diagInfo) *HandshakeError {
 		return classifyAlert(he, in, peer, self)
 
 	case errors.As(err, &record):
-		if looksLikeHTTP(record.RecordHeader[:]) {
+		if looksLikeHTTP(record.RecordHeader[:]) || (in.side == "server" && looksLikeHTTPRequest(record.RecordHeader[:])) {
+			if in.side == "server" {
+				return set(peer, CausePlainHTTP, "the client sent a plain HTTP request to this TLS port; it must use https://")
+			}
 			return set(peer, CausePlainHTTP, "the %s answered in plain HTTP, not TLS: this port speaks http://, not https://; use the %s's TLS port", peer, peer)
 		}
 		if record.RecordHeader[0] == 0x16 && record.RecordHeader[1] == 3 && record.RecordHeader[2] == 0 {
@@ -662,6 +665,16 @@ func certNames(c *x509.Certificate) string {
 func looksLikeHTTP(b []byte) bool {
 	s := string(b)
 	return strings.HasPrefix(s, "HTTP") || strings.HasPrefix(s, "<htm") || strings.HasPrefix(s, "<HTM") || strings.HasPrefix(s, "<!DO") || strings.HasPrefix(s, "<!do")
+}
+
+// looksLikeHTTPRequest reports the first bytes of an HTTP/1 request.
+func looksLikeHTTPRequest(b []byte) bool {
+	for _, m := range []string{"GET /", "HEAD ", "POST ", "PUT /", "DELET", "OPTIO", "PATCH", "CONNE", "TRACE"} {
+		if string(b) == m {
+			return true
+		}
+	}
+	return false
 }
 
 // isClosed reports a connection the peer closed or reset.

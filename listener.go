@@ -412,8 +412,11 @@ func (l *listener) printHandshake(remote string, err error, more int) {
 		msg = he.Error()
 	}
 	suffix := ""
+	if he, ok := errors.AsType[*HandshakeError](err); ok {
+		suffix = " [cause: " + he.Cause.String() + "]"
+	}
 	if more > 0 {
-		suffix = fmt.Sprintf(" (and %d more failed handshakes in the last second)", more)
+		suffix += fmt.Sprintf(" (and %d more failed handshakes in the last second)", more)
 	}
 	msg = safetext.Line(msg, maxLogLine-len(suffix)) + suffix
 	if l.logger != nil {
