@@ -397,7 +397,9 @@ func TestCauseServer(t *testing.T) {
 			c.MaxVersion, c.CipherSuites = tls.VersionTLS12, []uint16{tls.TLS_RSA_WITH_AES_128_CBC_SHA}
 		})), []string{"[cause: no common cipher suite]", "legacy"}},
 		{"legacy-other-sni", []tlsdefault.Option{serverCert, legacy.Allow(legacy.ForHosts("old.test"), legacy.Quiet())},
-			dial(clientCfg(func(c *tls.Config) { c.MinVersion, c.MaxVersion, c.ServerName = tls.VersionTLS10, tls.VersionTLS10, "other.test" })),
+			dial(clientCfg(func(c *tls.Config) {
+				c.MinVersion, c.MaxVersion, c.ServerName = tls.VersionTLS10, tls.VersionTLS10, "other.test"
+			})),
 			[]string{`does not cover the name the client asked for (SNI "other.test")`, "[cause: legacy scope does not cover peer]"}},
 		{"legacy-no-sni", []tlsdefault.Option{serverCert, legacy.Allow(legacy.ForHosts("old.test"), legacy.Quiet())},
 			dial(&tls.Config{RootCAs: ca.Pool(), MinVersion: tls.VersionTLS10, MaxVersion: tls.VersionTLS10, InsecureSkipVerify: true}),
