@@ -85,6 +85,7 @@ type diagInfo struct {
 // Alert numbers from RFC 8446 section 6 that the classifier uses.
 const (
 	alertCloseNotify          = 0
+	alertBadRecordMAC         = 20
 	alertHandshakeFailure     = 40
 	alertBadCertificate       = 42
 	alertUnsupportedCert      = 43
@@ -100,6 +101,26 @@ const (
 	alertCertificateRequired  = 116
 	alertNoApplicationProto   = 120
 )
+
+// localAlert extracts the alert crypto/tls sent itself because of a
+// record it could not accept ("local error": *net.OpError wrapping the
+// unexported alert type).
+func localAlert(err error) (tls.AlertError, bool) {
+	var op *net.OpError
+	if !errors.As(err, &op) || op.Op != "local error" || op.Err == nil {
+		return 0, false
+	}
+	v := reflect.ValueOf(op.Err)
+	if v.Kind() == reflect.Uint8 && v.Type().PkgPath() == "crypto/tls" {
+		return tls.AlertError(v.Uint()), true
+	}
+	return 0, false
+}
+
+func isLocalAlert(err error, a tls.AlertError) bool {
+	l, ok := localAlert(err)
+	return ok && l == a
+}
 
 // remoteAlert extracts the alert of a "remote error" from crypto/tls, which
 // reports a received alert as *net.OpError{Op: "remote error"} wrapping an
@@ -280,6 +301,12 @@ func classify(err error, in diagInfo) *HandshakeError {
 
 	case he.hasAlert:
 		return classifyAlert(he, in, peer, self)
+
+	case in.side == "server" && in.version == tls.VersionTLS13 && isLocalAlert(err, alertBadRecordMAC):
+		// A TLS 1.3 client that refuses this server's certificate sends
+		// its alert under keys this server cannot read yet: OpenSSL's
+		// clients (curl, Python, openssl s_client) do.
+		return set(peer, CauseServerCertRefused, "the client's answer to this server's certificate did not decrypt, which is how clients built on OpenSSL (curl, Python, openssl s_client) send their refusal over TLS 1.3: the client most likely does not trust this server's certificate; it must trust the CA that issued it, and the certificate must list the name the client dials")
 
 	case errors.As(err, &record):
 		if looksLikeHTTP(record.RecordHeader[:]) || (in.side == "server" && looksLikeHTTPRequest(record.RecordHeader[:])) {

@@ -439,10 +439,10 @@ func (srv *server) diagnose(err error, remote string, hello *helloWatch, tc *tls
 	if srv.pool != nil {
 		in.pool = srv.pool
 	}
-	if !in.sniKnown {
-		if cs := tc.ConnectionState(); cs.ServerName != "" {
-			in.sni, in.sniKnown = cs.ServerName, true
-		}
+	cs := tc.ConnectionState()
+	in.version, in.serverHello = cs.Version, cs.Version != 0
+	if !in.sniKnown && cs.ServerName != "" {
+		in.sni, in.sniKnown = cs.ServerName, true
 	}
 	in.inScope = srv.legacy != nil && in.sniKnown && srv.legacy.Matches(in.sni)
 	return classify(err, in)
