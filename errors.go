@@ -219,12 +219,16 @@ type HandshakeError struct {
 	hasAlert bool
 }
 
-// Error returns "tlsdefault: handshake with HOST failed: REASON: ERR", with
-// control characters of the peer's text escaped.
+// Error returns "tlsdefault: handshake with HOST failed: REASON: ERR" (without
+// "with HOST" when Host is empty), with control characters of the peer's
+// text escaped and ERR cut after 1 KiB.
 func (e *HandshakeError) Error() string {
 	var b strings.Builder
-	b.WriteString("tlsdefault: handshake with ")
-	b.WriteString(safetext.Escape(e.Host, safetext.MaxLen))
+	b.WriteString("tlsdefault: handshake")
+	if e.Host != "" {
+		b.WriteString(" with ")
+		b.WriteString(safetext.Escape(e.Host, safetext.MaxLen))
+	}
 	b.WriteString(" failed")
 	if e.Reason != "" {
 		b.WriteString(": ")
