@@ -16,6 +16,7 @@ import (
 
 	"github.com/tlsdefault/tlsdefault/capool"
 	"github.com/tlsdefault/tlsdefault/internal"
+	"github.com/tlsdefault/tlsdefault/internal/legacyhook"
 	"github.com/tlsdefault/tlsdefault/internal/safetext"
 )
 
@@ -26,7 +27,7 @@ type server struct {
 	trust  string
 	config *tls.Config
 	ids    []identity
-	legacy *internal.Legacy
+	legacy legacyhook.Hook
 	// verifyClients is the mode asked for; with a lazy pool the config
 	// itself only requests certificates and VerifyConnection verifies.
 	verifyClients tls.ClientAuthType
@@ -101,35 +102,14 @@ func newServer(opts []Option) (*server, error) {
 	}
 	cfg.VerifyConnection = srv.verify
 	if l := srv.legacy; l != nil {
-		if !l.Scoped() {
-			l.Widen(cfg)
-		}
+		l.Widen(cfg, "server")
 		cfg.GetConfigForClient = func(hello *tls.ClientHelloInfo) (*tls.Config, error) {
 			// Cloned from the live config at handshake time, so that
 			// changes the user made to it after construction hold.
 			noteHello(hello)
 			c := cfg.Clone()
 			c.GetConfigForClient = nil
-			if l.Matches(hello.ServerName) && (c.MinVersion == s.MinVersion || c.MinVersion == tls.VersionTLS10) {
-				// Widened, and without h2 for a client that would end up
-				// on a version or suite HTTP/2 forbids.
-				l.WidenFor(c, hello)
-			}
-			// Legacy handshakes that the verifier (ours, or the user's
-			// wrapping it) accepted are reported with the SNI name and
-			// the remote address.
-			inner, sni, remote := c.VerifyConnection, hello.ServerName, addrString(hello.Conn)
-			c.VerifyConnection = func(cs tls.ConnectionState) error {
-				if inner != nil {
-					if err := inner(cs); err != nil {
-						return err
-					}
-				}
-				if internal.IsLegacy(cs) {
-					l.Observe(internal.Event{Side: "server", Host: sni, RemoteAddr: remote, Version: cs.Version, CipherSuite: cs.CipherSuite})
-				}
-				return nil
-			}
+			l.ServerConfigFor(c, hello)
 			return c, nil
 		}
 	}
@@ -170,7 +150,8 @@ func addrString(c net.Conn) string {
 // verify is the VerifyConnection of a server config: client certificates
 // (verified here with a lazy pool) must meet the chain policy, and a legacy
 // version or suite is refused unless legacy mode covers the SNI name.
-// Legacy handshakes are reported by the wrapper GetConfigForClient installs.
+// Legacy handshakes are reported by the wrapper that GetConfigForClient
+// (package legacy) installs.
 func (srv *server) verify(cs tls.ConnectionState) error {
 	if len(cs.PeerCertificates) > 0 && srv.verifyClients != tls.NoClientCert {
 		chains := cs.VerifiedChains
@@ -186,11 +167,15 @@ func (srv *server) verify(cs tls.ConnectionState) error {
 		if len(chains) == 0 {
 			return errors.New("tlsdefault: the client's certificate was not verified")
 		}
-		if err := checkChains("client", chains); err != nil {
+		minRSA := internal.MinRSABits
+		if srv.legacy != nil {
+			minRSA = srv.legacy.MinRSABits(cs.ServerName)
+		}
+		if err := checkChains("client", chains, minRSA); err != nil {
 			return &tls.CertificateVerificationError{UnverifiedCertificates: cs.PeerCertificates, Err: err}
 		}
 	}
-	if internal.IsLegacy(cs) && (srv.legacy == nil || !srv.legacy.Matches(cs.ServerName)) {
+	if internal.IsLegacy(cs) && (srv.legacy == nil || !srv.legacy.Covers(cs.ServerName)) {
 		return &legacyScopeError{side: "server", host: cs.ServerName, version: cs.Version, cipherSuite: cs.CipherSuite}
 	}
 	return nil
@@ -444,7 +429,7 @@ func (srv *server) diagnose(err error, remote string, hello *helloWatch, tc *tls
 	if !in.sniKnown && cs.ServerName != "" {
 		in.sni, in.sniKnown = cs.ServerName, true
 	}
-	in.inScope = srv.legacy != nil && in.sniKnown && srv.legacy.Matches(in.sni)
+	in.inScope = srv.legacy != nil && in.sniKnown && srv.legacy.Covers(in.sni)
 	return classify(err, in)
 }
 

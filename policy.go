@@ -13,9 +13,12 @@ import (
 // floor, and no certificate but the anchor may carry a SHA-1 signature (the
 // anchor is trusted as configured; its own signature is never checked, by
 // OpenSSL or by crypto/x509).
-func checkChain(peer string, chain []*x509.Certificate) error {
+//
+// minRSA is the RSA floor: internal.MinRSABits, or what legacy mode
+// chooses for a peer in its scope.
+func checkChain(peer string, chain []*x509.Certificate, minRSA int) error {
 	for i, c := range chain {
-		if r := internal.CheckKey(c.PublicKey); r != "" {
+		if r := internal.CheckKeyMin(c.PublicKey, minRSA); r != "" {
 			rule := RuleKeyType
 			switch c.PublicKey.(type) {
 			case *rsa.PublicKey:
@@ -34,10 +37,10 @@ func checkChain(peer string, chain []*x509.Certificate) error {
 
 // checkChains accepts when at least one verified chain meets the policy,
 // and otherwise returns the first chain's refusal.
-func checkChains(peer string, chains [][]*x509.Certificate) error {
+func checkChains(peer string, chains [][]*x509.Certificate, minRSA int) error {
 	var first error
 	for _, ch := range chains {
-		err := checkChain(peer, ch)
+		err := checkChain(peer, ch, minRSA)
 		if err == nil {
 			return nil
 		}

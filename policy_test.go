@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tlsdefault/tlsdefault/internal"
 	"github.com/tlsdefault/tlsdefault/internal/testpki"
 )
 
@@ -30,7 +31,7 @@ func TestCheckChain(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := checkChain("server", tt.chain)
+			err := checkChain("server", tt.chain, internal.MinRSABits)
 			if tt.index < 0 {
 				if err != nil {
 					t.Fatal(err)
@@ -46,10 +47,10 @@ func TestCheckChain(t *testing.T) {
 	// One good chain among several is enough.
 	good := []*x509.Certificate{rsaRoot.Server(t).Cert, rsaRoot.Cert}
 	bad := []*x509.Certificate{rsaRoot.Issue(t, testpki.RSABits(1024)).Cert, rsaRoot.Cert}
-	if err := checkChains("server", [][]*x509.Certificate{bad, good}); err != nil {
+	if err := checkChains("server", [][]*x509.Certificate{bad, good}, internal.MinRSABits); err != nil {
 		t.Fatal(err)
 	}
-	if err := checkChains("server", [][]*x509.Certificate{bad}); err == nil {
+	if err := checkChains("server", [][]*x509.Certificate{bad}, internal.MinRSABits); err == nil {
 		t.Fatal("bad chain accepted")
 	}
 }

@@ -9,11 +9,15 @@ import (
 )
 
 // CheckKey returns why a public key is too weak, or "" when it is fine.
-func CheckKey(pub any) string {
+func CheckKey(pub any) string { return CheckKeyMin(pub, MinRSABits) }
+
+// CheckKeyMin is CheckKey with an RSA floor of minRSA bits (legacy mode
+// lowers it for a peer in its scope).
+func CheckKeyMin(pub any, minRSA int) string {
 	switch k := pub.(type) {
 	case *rsa.PublicKey:
-		if n := k.N.BitLen(); n < MinRSABits {
-			return fmt.Sprintf("RSA key of %d bits is below the %d-bit minimum", n, MinRSABits)
+		if n := k.N.BitLen(); n < minRSA {
+			return fmt.Sprintf("RSA key of %d bits is below the %d-bit minimum", n, minRSA)
 		}
 	case *ecdsa.PublicKey:
 		if n := k.Curve.Params().BitSize; n < MinECBits {
