@@ -288,9 +288,6 @@ func TestCauseClient(t *testing.T) {
 				name += "/" + strings.ReplaceAll(tls.VersionName(v), " ", "")
 			}
 			t.Run(name, func(t *testing.T) {
-				if tt.name == "timeout" && testing.Short() {
-					t.Skip("waits for a handshake timeout")
-				}
 				addr := tt.server(v)
 				c, err := tlsdefault.NewClient(tt.opts...)
 				if err != nil {
