@@ -24,8 +24,9 @@ const (
 	// CauseUnknown: not classified; Reason and Err say what is known.
 	CauseUnknown Cause = iota
 
-	// The peer's certificate (the server's, on a client; the client's on
-	// a server the peer-certificate causes below apply) was not verified.
+	// The causes from CauseSelfSigned to CauseBadCertificate are a
+	// server's certificate that a client refused; a server that refuses a
+	// client's certificate reports CausePeerCertRefused.
 
 	// CauseSelfSigned: the server's certificate is self-signed (its own
 	// issuer) and is not one of the trusted certificates. Fix: trust it
