@@ -66,7 +66,7 @@ func (c *getCmd) hints(he *tlsdefault.HandshakeError, u *url.URL, pool *capool.P
 				"--legacy-host weakens the connection to that host (no forward secrecy with RSA key exchange, CBC padding oracles); see 'tlsdefault get --help'",
 			}
 		case c.legacy.all:
-			return []string{"--legacy was given and did not help: Go cannot reach DHE-only or SSL 3.0 servers; a TLS 1.2 server that signs only with SHA-1 also needs GODEBUG=tlssha1=1 in the environment"}
+			return []string{"--legacy was given and did not help: Go cannot reach DHE-only or SSL 3.0 servers; a TLS 1.2 server that signs only with SHA-1 also needs GODEBUG=tlssha1=1 in the environment, which weakens the connections to every host, not only this one"}
 		}
 		return nil
 	}
