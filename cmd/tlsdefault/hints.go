@@ -59,16 +59,13 @@ func (c *getCmd) hints(he *tlsdefault.HandshakeError, u *url.URL, pool *capool.P
 		return "trusted: " + pool.Describe() + "; " + what + " with --cafile, --capath or --cadata-file"
 	}
 	legacyHint := func() []string {
-		switch {
-		case !c.legacy.on():
+		if !c.legacy.on() {
 			return []string{
 				fmt.Sprintf("if this server cannot be upgraded, allow TLS 1.0 and 1.1, CBC, RSA key exchange and 3DES for this host only: tlsdefault get --legacy-host %s %s", host, u.Redacted()),
 				"--legacy-host weakens the connection to that host (no forward secrecy with RSA key exchange, CBC padding oracles); see 'tlsdefault get --help'",
 			}
-		case c.legacy.all:
-			return []string{"--legacy was given and did not help: Go cannot reach DHE-only or SSL 3.0 servers; a TLS 1.2 server that signs only with SHA-1 also needs GODEBUG=tlssha1=1 in the environment, which weakens the connections to every host, not only this one"}
 		}
-		return nil
+		return []string{"legacy mode was on for this host and did not help: Go cannot reach DHE-only or SSL 3.0 servers; a TLS 1.2 server that signs only with SHA-1 also needs GODEBUG=tlssha1=1 in the environment, which weakens the connections to every host, not only this one"}
 	}
 	switch he.Cause {
 	case tlsdefault.CauseSelfSigned:
