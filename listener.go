@@ -313,6 +313,9 @@ func (l *listener) handshake(raw net.Conn) {
 	if err := tc.HandshakeContext(ctx); err != nil {
 		timedOut := l.ctx.Err() == nil && (isTimeout(err) || !time.Now().Before(deadline))
 		l.closeAfterAlert(raw)
+		if l.ctx.Err() != nil {
+			return // aborted by Close, not the peer's doing
+		}
 		l.logHandshake(addrString(raw), l.srv.diagnose(err, addrString(raw), hello, tc, timedOut, l.timeout))
 		return
 	}
