@@ -29,6 +29,12 @@
 //     refusal is a [*PolicyError] that names the certificate and the reason.
 //   - SSLKEYLOGFILE is honoured as Python and curl do, with a one-line
 //     warning on standard error.
+//   - GODEBUG=tlssha1=1, which makes crypto/tls accept SHA-1 handshake
+//     signatures in TLS 1.2 from every peer whatever the config says, is
+//     refused: while the process runs with it (from the environment or the
+//     binary's default GODEBUG), every constructor without
+//     [github.com/tlsdefault/tlsdefault/legacy.Allow] returns an error that
+//     names the setting. No other GODEBUG setting changes a config.
 //
 // Client side ([ClientConfig], [NewTransport], [NewClient]; Python's
 // Purpose.SERVER_AUTH): the certificate is always verified and the host

@@ -134,7 +134,7 @@ func Explain(err error, c Context) error {
 	legacyHint := "if you must talk to this old peer, package legacy is the explicit opt-in: legacy.Allow(legacy.ForHosts(...)) limits it to that peer"
 	switch {
 	case c.Legacy:
-		legacyHint = "legacy mode was on for this peer and still did not help: Go cannot reach DHE-only or SSL 3.0 peers, and a TLS 1.2 peer that signs only with SHA-1 needs GODEBUG=tlssha1=1 in the program (see package legacy)"
+		legacyHint = "legacy mode was on for this peer and still did not help: Go cannot reach DHE-only or SSL 3.0 peers, and a TLS 1.2 peer that signs only with SHA-1 is reachable only with GODEBUG=tlssha1=1, which weakens every TLS connection of the process (see package legacy)"
 	case c.LegacyOutOfScope:
 		legacyHint = fmt.Sprintf("legacy.Allow is given, but its ForHosts scope does not include %s; add it there if this peer must be reached", c.Host)
 	}

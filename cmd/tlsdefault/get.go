@@ -328,7 +328,7 @@ func (c *getCmd) explain(err error, u *url.URL, pool *capool.Pool) error {
 	case strings.Contains(he.Reason, "protocol or cipher suite mismatch") && len(c.legacy.hosts) > 0 && !strings.Contains(he.Reason, "still did not help"):
 		ce.hints = append(ce.hints, fmt.Sprintf("--legacy-host names %s, not %s; add --legacy-host %s if this server cannot be upgraded", strings.Join(c.legacy.hosts, ", "), host, host))
 	case c.legacy.on() && strings.Contains(he.Err.Error(), "signature"):
-		ce.hints = append(ce.hints, "a TLS 1.2 peer that signs with SHA-1 also needs GODEBUG=tlssha1=1 in the environment")
+		ce.hints = append(ce.hints, "a TLS 1.2 peer that signs only with SHA-1 is reachable only with GODEBUG=tlssha1=1, which weakens every TLS connection of the process, not only this host's; prefer upgrading the peer")
 	}
 	return ce
 }
