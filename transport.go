@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/go-cleanhttp"
 
@@ -198,16 +199,12 @@ func (c *client) verify(cs tls.ConnectionState) error {
 	if c.legacy != nil {
 		minRSA = c.legacy.MinRSABits(name)
 	}
-	if err := internal.CheckChains("server", chains, minRSA); err != nil {
+	if err := checkChains("server", chains, minRSA); err != nil {
 		return &tls.CertificateVerificationError{UnverifiedCertificates: cs.PeerCertificates, Err: err}
 	}
 	if internal.IsLegacy(cs) {
 		if c.legacy == nil || !c.legacy.Covers(name) {
-			who := name
-			if who == "" {
-				who = "the server"
-			}
-			return fmt.Errorf("tlsdefault: %s negotiated %s with %s, which only package legacy allows, and legacy mode does not cover this host", who, tls.VersionName(cs.Version), tls.CipherSuiteName(cs.CipherSuite))
+			return &legacyScopeError{side: "client", host: name, version: cs.Version, cipherSuite: cs.CipherSuite}
 		}
 		c.legacy.Observe("client", name, "", cs)
 	}
@@ -304,6 +301,7 @@ func (c *client) dialTLS(t *http.Transport) func(ctx context.Context, network, a
 				return inner(cs)
 			}
 		}
+		parent := ctx
 		if t.TLSHandshakeTimeout > 0 {
 			var cancel context.CancelFunc
 			ctx, cancel = context.WithTimeout(ctx, t.TLSHandshakeTimeout)
@@ -313,16 +311,36 @@ func (c *client) dialTLS(t *http.Transport) func(ctx context.Context, network, a
 		if trace != nil && trace.TLSHandshakeStart != nil {
 			trace.TLSHandshakeStart()
 		}
-		tc := tls.Client(raw, cfg)
+		// The course of the handshake, for the explanation of a failure.
+		var w handshakeWatch
+		cfg.GetClientCertificate = w.getClientCertificate(cfg)
+		pc := &peekConn{Conn: raw}
+		tc := tls.Client(pc, cfg)
+		start := time.Now()
 		err = tc.HandshakeContext(ctx)
 		if trace != nil && trace.TLSHandshakeDone != nil {
 			trace.TLSHandshakeDone(tc.ConnectionState(), err)
 		}
+		if err == nil && w.requested && tc.ConnectionState().Version == tls.VersionTLS13 {
+			// A TLS 1.3 server checks the client's certificate after
+			// the client's handshake is done: wait briefly for its
+			// verdict, so that a refusal is reported here.
+			if err = awaitVerdict(ctx, pc, tc, time.Since(start)); err != nil {
+				w.afterFinished = true
+			}
+		}
 		if err != nil {
 			raw.Close()
-			return nil, internal.Explain(err, internal.Context{
-				Side: "client", Host: hostForMessage(host, name), Trust: c.trust,
-				Legacy: inLegacy, LegacyOutOfScope: c.legacy != nil && !inLegacy, MinVersion: cfg.MinVersion,
+			if parent.Err() != nil {
+				return nil, parent.Err() // the caller's own context
+			}
+			cs := tc.ConnectionState()
+			return nil, classify(err, diagInfo{
+				side: "client", host: hostForMessage(host, name), trust: c.trust, pool: c.pool, minVersion: cfg.MinVersion,
+				legacy: c.legacy != nil, legacyScoped: c.legacy != nil && c.legacy.Scoped(), inScope: inLegacy,
+				watched: true, certRequested: w.requested, certSent: w.sent, afterFinished: w.afterFinished,
+				serverHello: cs.Version != 0, version: cs.Version,
+				timedOut: ctx.Err() != nil, timeout: t.TLSHandshakeTimeout,
 			})
 		}
 		return tc, nil

@@ -171,6 +171,9 @@ func http2Capable(hello *tls.ClientHelloInfo) bool {
 	})
 }
 
+// Scoped implements legacyhook.Hook.
+func (m *mode) Scoped() bool { return m.scoped() }
+
 // Covers implements legacyhook.Hook: every peer without a scope; with
 // one, a peer whose name (normalised once, as ForHosts normalises its
 // names) is one of the names or matches one of the patterns.

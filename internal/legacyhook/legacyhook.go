@@ -52,6 +52,10 @@ type Hook interface {
 	// side).
 	Covers(host string) bool
 
+	// Scoped reports whether legacy mode is limited to some hosts
+	// (legacy.ForHosts); without a scope it covers every peer.
+	Scoped() bool
+
 	// MinRSABits is the smallest RSA key the chain policy accepts from the
 	// peer named host (as for Covers).
 	MinRSABits(host string) int
