@@ -25,7 +25,8 @@
 //     X25519MLKEM768 first).
 //   - The peer's verified chain must use RSA keys of at least 2048 bits or
 //     EC keys of at least 256 bits and carry no SHA-1 signature (OpenSSL's
-//     security level 2, as Python uses it; Go itself accepts RSA-1024). A
+//     security level 2, as Python uses it; Go itself accepts RSA-1024;
+//     a peer in the scope of legacy.Allow may use RSA-1024). A
 //     refusal is a [*PolicyError] that names the certificate and the reason.
 //   - SSLKEYLOGFILE is honoured as Python and curl do, with a one-line
 //     warning on standard error.
