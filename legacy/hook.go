@@ -13,6 +13,7 @@ import (
 
 	"github.com/tlsdefault/tlsdefault/internal"
 	"github.com/tlsdefault/tlsdefault/internal/godebugenv"
+	"github.com/tlsdefault/tlsdefault/internal/hostname"
 	"github.com/tlsdefault/tlsdefault/internal/legacyhook"
 )
 
@@ -211,8 +212,9 @@ func matchName(host string) (string, bool) {
 		// One spelling per address ("::1", not "0::1"), without zone.
 		return a.Unmap().WithZone("").String(), true
 	}
-	n := strings.TrimSuffix(strings.ToLower(host), ".")
-	if checkDNSName(n) != nil {
+	// Unicode names are compared as their A-labels, as ForHosts stores them.
+	n, err := hostname.Normalize(host)
+	if err != nil {
 		return "", false
 	}
 	return n, true
