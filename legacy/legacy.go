@@ -218,16 +218,18 @@ func Observe(c *Counter) Scope {
 	})
 }
 
-// Quiet turns off the warning that legacy mode otherwise writes to
-// standard error the first time each peer uses it. Prefer [WarnTo] with
-// your own log, or an [OnHandshake] callback, to silence that is never
-// looked at.
+// Quiet turns off the warnings that legacy mode otherwise writes to
+// standard error: the first time each peer uses it, and, for a scoped
+// Allow, when the process runs with GODEBUG=tlssha1=1 (see the package
+// documentation). Prefer [WarnTo] with your own log, or an [OnHandshake]
+// callback, to silence that is never looked at.
 func Quiet() Scope {
 	return scopeFunc(func(b *builder) { b.quiet = true })
 }
 
-// WarnTo sends the once-per-peer warnings to w instead of standard error
-// (for example a log.Logger's Writer). w must be safe for concurrent use.
+// WarnTo sends the warnings (once per peer, and the GODEBUG=tlssha1=1
+// warning) to w instead of standard error (for example a log.Logger's
+// Writer). w must be safe for concurrent use.
 // A nil w is an error; use [Quiet] for no warnings.
 func WarnTo(w io.Writer) Scope {
 	return scopeFunc(func(b *builder) {
