@@ -5,9 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
-	"net/netip"
-	"sync"
 	"time"
 
 	"github.com/tlsdefault/tlsdefault"
@@ -40,7 +37,7 @@ import (
 // its observers and its record of peers already warned about.
 func Allow(scopes ...Scope) tlsdefault.Option {
 	var b builder
-	b.l = &internal.Legacy{}
+	b.m = &mode{}
 	for i, sc := range scopes {
 		if sc == nil {
 			b.errorf("Allow: scope %d is nil", i+1)
@@ -51,14 +48,14 @@ func Allow(scopes ...Scope) tlsdefault.Option {
 	if b.quiet && b.warn != nil {
 		b.errorf("Allow: Quiet and WarnTo contradict each other; give one of them")
 	}
-	b.l.Quiet = b.quiet
-	b.l.Warn = b.warn
-	return &option{l: b.l, errs: b.errs}
+	b.m.quiet = b.quiet
+	b.m.warn = b.warn
+	return &option{m: b.m, errs: b.errs}
 }
 
 // option is the tlsdefault.Option that Allow returns.
 type option struct {
-	l    *internal.Legacy
+	m    *mode
 	errs []error
 }
 
@@ -72,7 +69,8 @@ func (o *option) Apply(s *internal.Settings) {
 		s.Errs = append(s.Errs, errors.New("legacy: Allow given more than once; give all scopes to a single legacy.Allow"))
 		return
 	}
-	s.Legacy = o.l
+	s.Legacy = o.m
+	o.m.warnGODEBUG()
 }
 
 // A Scope limits or observes the legacy mode of one [Allow]: [ForHosts]
@@ -85,7 +83,7 @@ type Scope interface {
 
 // builder collects what the scopes of one Allow say.
 type builder struct {
-	l     *internal.Legacy
+	m     *mode
 	errs  []error
 	quiet bool
 	warn  io.Writer
@@ -144,7 +142,7 @@ func ForHosts(names ...string) Scope {
 				b.errorf("ForHosts: %v", err)
 				continue
 			}
-			b.l.Hosts = append(b.l.Hosts, p)
+			b.m.hosts = append(b.m.hosts, p)
 		}
 	})
 }
@@ -156,7 +154,9 @@ type Event struct {
 	// when it accepted the connection.
 	Side string
 	// Host is the server name dialled (client side) or the SNI name the
-	// client sent (server side; empty when it sent none).
+	// client sent (server side; empty when it sent none), as given: not
+	// necessarily a valid host name, and cut to 253 bytes followed by
+	// "..." when longer.
 	Host string
 	// RemoteAddr is the peer's address on the server side (host:port); it
 	// is empty on the client side.
@@ -170,30 +170,22 @@ type Event struct {
 }
 
 // String describes the event in one line, with the version and suite by
-// name.
+// name. The host name and address are printed as they are when they are
+// made of the characters of host names and addresses, and quoted with Go
+// escapes otherwise: the name comes from the peer.
 func (e Event) String() string {
-	peer := e.Host
+	var peer string
 	switch {
-	case peer == "":
-		peer = e.RemoteAddr
+	case e.Host != "" && e.RemoteAddr != "":
+		peer = peerText(e.Host) + " (" + peerText(e.RemoteAddr) + ")"
+	case e.Host != "":
+		peer = peerText(e.Host)
 	case e.RemoteAddr != "":
-		peer += " (" + e.RemoteAddr + ")"
-	}
-	if peer == "" {
+		peer = peerText(e.RemoteAddr)
+	default:
 		peer = "unknown peer"
 	}
 	return fmt.Sprintf("legacy %s handshake with %s: %s, %s", e.Side, peer, tls.VersionName(e.Version), tls.CipherSuiteName(e.CipherSuite))
-}
-
-func eventFrom(ev internal.Event) Event {
-	return Event{
-		Side:        ev.Side,
-		Host:        ev.Host,
-		RemoteAddr:  ev.RemoteAddr,
-		Version:     ev.Version,
-		CipherSuite: ev.CipherSuite,
-		Time:        time.Now(),
-	}
 }
 
 // OnHandshake calls f for every handshake that used a legacy version or
@@ -209,7 +201,7 @@ func OnHandshake(f func(Event)) Scope {
 			b.errorf("OnHandshake: nil function")
 			return
 		}
-		b.l.Observers = append(b.l.Observers, func(ev internal.Event) { f(eventFrom(ev)) })
+		b.m.observers = append(b.m.observers, f)
 	})
 }
 
@@ -222,7 +214,7 @@ func Observe(c *Counter) Scope {
 			b.errorf("Observe: nil *Counter")
 			return
 		}
-		b.l.Observers = append(b.l.Observers, func(ev internal.Event) { c.add(eventFrom(ev)) })
+		b.m.observers = append(b.m.observers, c.add)
 	})
 }
 
@@ -245,77 +237,4 @@ func WarnTo(w io.Writer) Scope {
 		}
 		b.warn = w
 	})
-}
-
-// A Counter counts legacy handshakes, per peer and in total, so that an
-// operator can see whether the old peer is still there and remove
-// [Allow] once it is gone. Give it to Allow with [Observe]. The zero value
-// is ready to use; a Counter must not be copied after first use.
-type Counter struct {
-	mu    sync.Mutex
-	n     int64
-	last  Event
-	peers map[string]PeerCount
-}
-
-// A PeerCount is what a [Counter] knows about one peer.
-type PeerCount struct {
-	// Count is the number of legacy handshakes with the peer.
-	Count int64
-	// Last is the latest of them.
-	Last Event
-}
-
-func (c *Counter) add(ev Event) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.n++
-	c.last = ev
-	if c.peers == nil {
-		c.peers = make(map[string]PeerCount)
-	}
-	key := peerKey(ev)
-	pc := c.peers[key]
-	pc.Count++
-	pc.Last = ev
-	c.peers[key] = pc
-}
-
-// peerKey names a peer: the host name when known, otherwise the remote
-// address without port.
-func peerKey(ev Event) string {
-	if ev.Host != "" {
-		return ev.Host
-	}
-	if ap, err := netip.ParseAddrPort(ev.RemoteAddr); err == nil {
-		return ap.Addr().Unmap().String()
-	}
-	return ev.RemoteAddr
-}
-
-// Count returns the number of legacy handshakes so far.
-func (c *Counter) Count() int64 {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.n
-}
-
-// Last returns the latest legacy handshake, and false if there was none.
-func (c *Counter) Last() (Event, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.last, c.n > 0
-}
-
-// Peers returns a snapshot of the counts per peer, keyed by host name (the
-// name dialled, or the SNI name received) or, for a client that sent no
-// SNI name, by its IP address.
-func (c *Counter) Peers() map[string]PeerCount {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	m := maps.Clone(c.peers)
-	if m == nil {
-		m = map[string]PeerCount{}
-	}
-	return m
 }

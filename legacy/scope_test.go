@@ -33,11 +33,11 @@ func TestForHostsMatches(t *testing.T) {
 		"":                false,
 		"new.test":        false,
 	} {
-		if got := o.l.Matches(host); got != want {
-			t.Errorf("Matches(%q) = %v, want %v", host, got, want)
+		if got := o.m.Covers(host); got != want {
+			t.Errorf("Covers(%q) = %v, want %v", host, got, want)
 		}
 	}
-	if !Allow().(*option).l.Matches("anything.example") {
+	if !Allow().(*option).m.Covers("anything.example") {
 		t.Error("Allow without scope does not match every host")
 	}
 }
@@ -87,9 +87,10 @@ func TestWidenForHTTP2(t *testing.T) {
 		{"TLS 1.2 RSA kex", &tls.ClientHelloInfo{SupportedVersions: modern12.SupportedVersions, CipherSuites: []uint16{tls.TLS_RSA_WITH_AES_128_GCM_SHA256}, SupportedCurves: modern12.SupportedCurves}, false},
 		{"TLS 1.2 no curves", &tls.ClientHelloInfo{SupportedVersions: modern12.SupportedVersions, CipherSuites: modern12.CipherSuites}, false},
 	} {
-		cfg := &tls.Config{NextProtos: []string{"h2", "http/1.1"}}
+		cfg := &tls.Config{NextProtos: []string{"h2", "http/1.1"}, MinVersion: internal.MinVersion, CipherSuites: internal.CipherSuites()}
 		orig := cfg.NextProtos
-		(&internal.Legacy{}).WidenFor(cfg, tc.hello)
+		tc.hello.ServerName = "old.test"
+		(&mode{hosts: []string{"old.test"}}).ServerConfigFor(cfg, tc.hello)
 		if got := slices.Contains(cfg.NextProtos, "h2"); got != tc.h2 {
 			t.Errorf("%s: NextProtos = %v, want h2 %v", tc.name, cfg.NextProtos, tc.h2)
 		}
