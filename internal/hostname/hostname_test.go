@@ -65,6 +65,24 @@ func TestNormalizeRefuses(t *testing.T) {
 	}
 }
 
+func TestWildcardTooBroad(t *testing.T) {
+	for base, want := range map[string]bool{
+		"co.uk":                 true,
+		"github.io":             true,
+		"kawasaki.jp":           true, // *.kawasaki.jp
+		"compute.amazonaws.com": true, // *.compute.amazonaws.com
+		"city.kawasaki.jp":      false,
+		"example.co.uk":         false,
+		"example.com":           false,
+		"corp.internal":         false,
+	} {
+		got, why, instead := WildcardTooBroad(base)
+		if got != want || got == (why == "") || got == (instead == "") {
+			t.Errorf("WildcardTooBroad(%q) = %v, %q, %q; want %v", base, got, why, instead, want)
+		}
+	}
+}
+
 func TestPublicSuffix(t *testing.T) {
 	for name, want := range map[string]bool{
 		"com":                 true,
