@@ -66,9 +66,17 @@ func Normalize(name string) (string, error) {
 	if !utf8.ValidString(name) {
 		return "", errors.New("not valid UTF-8")
 	}
-	a, err := profile.ToASCII(name)
-	if err != nil {
-		return "", explain(name, err)
+	var a string
+	if lower := strings.ToLower(name); isASCII(name) && !strings.Contains(lower, "xn--") {
+		// The common case, as dialled or sent as SNI: IDNA would map
+		// nothing but case.
+		a = lower
+	} else {
+		var err error
+		a, err = profile.ToASCII(name)
+		if err != nil {
+			return "", explain(name, err)
+		}
 	}
 	a = strings.TrimSuffix(a, ".")
 	if err := checkASCII(a); err != nil {

@@ -118,3 +118,16 @@ func TestPublicSuffix(t *testing.T) {
 		t.Errorf("co.uk: %q does not say it is an ICANN suffix", why)
 	}
 }
+
+func BenchmarkNormalize(b *testing.B) {
+	for _, name := range []string{"old.example.com", "bücher.example"} {
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := Normalize(name); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
