@@ -212,7 +212,7 @@ func matchName(host string) (string, bool) {
 		// One spelling per address ("::1", not "0::1"), without zone.
 		return a.Unmap().WithZone("").String(), true
 	}
-	// A Unicode name is compared as its A-label, as ForHosts keeps it.
+	// Unicode names are compared as their A-labels, as ForHosts stores them.
 	n, err := hostname.Normalize(host)
 	if err != nil {
 		return "", false
