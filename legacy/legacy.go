@@ -112,9 +112,11 @@ func (f scopeFunc) apply(b *builder) { f(b) }
 // A pattern directly below a public suffix is an error too, whether the
 // suffix is in the ICANN section of the Public Suffix List ("*.co.uk",
 // "*.com.au") or in its private section, where a hosting provider's
-// customers each own a name ("*.github.io", "*.s3.amazonaws.com"): one
-// such pattern would open legacy mode to hosts of unrelated owners. Name
-// the domain below it instead ("*.example.co.uk").
+// customers each own a name ("*.github.io", "*.s3.amazonaws.com"), and so
+// is a pattern whose every name is a public suffix by a wildcard rule of
+// the list ("*.kawasaki.jp"): one such pattern would open legacy mode to
+// hosts of unrelated owners. Name the domain of one owner instead
+// ("*.example.co.uk").
 //
 // Internationalised names may be given in Unicode or as punycode A-labels:
 // "bücher.example" is converted as browsers convert it (IDNA, UTS #46) and
