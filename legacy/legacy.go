@@ -36,6 +36,12 @@ import (
 // The same Option may be passed to several constructors; they then share
 // its observers and its record of peers already warned about.
 func Allow(scopes ...Scope) tlsdefault.Option {
+	opt, _ := internal.NewOption(allow(scopes).apply).(tlsdefault.Option)
+	return opt
+}
+
+// allow builds what the Option of Allow applies.
+func allow(scopes []Scope) *option {
 	var b builder
 	b.m = &mode{}
 	for i, sc := range scopes {
@@ -53,14 +59,13 @@ func Allow(scopes ...Scope) tlsdefault.Option {
 	return &option{m: b.m, errs: b.errs}
 }
 
-// option is the tlsdefault.Option that Allow returns.
+// option is what the tlsdefault.Option that Allow returns applies.
 type option struct {
 	m    *mode
 	errs []error
 }
 
-// Apply implements tlsdefault.Option.
-func (o *option) Apply(s *internal.Settings) {
+func (o *option) apply(s *internal.Settings) {
 	if len(o.errs) > 0 {
 		s.Errs = append(s.Errs, o.errs...)
 		return
