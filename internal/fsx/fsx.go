@@ -75,7 +75,7 @@ func read(f *os.File, path string, max int64) ([]byte, fs.FileInfo, error) {
 		return nil, fi, &fs.PathError{Op: "read", Path: path, Err: fmt.Errorf("%w (%v)", ErrNotRegular, fi.Mode().Type())}
 	}
 	if fi.Size() > max {
-		return nil, fi, &fs.PathError{Op: "read", Path: path, Err: fmt.Errorf("%w: %d bytes is over the limit of %s", ErrTooLarge, fi.Size(), limit(max))}
+		return nil, fi, &fs.PathError{Op: "read", Path: path, Err: fmt.Errorf("%w: %d bytes is over the %s limit", ErrTooLarge, fi.Size(), limit(max))}
 	}
 	// Sized from the file, as os.ReadFile does, but never read past the
 	// limit (the file may grow while it is read).
@@ -85,7 +85,7 @@ func read(f *os.File, path string, max int64) ([]byte, fs.FileInfo, error) {
 		return nil, fi, &fs.PathError{Op: "read", Path: path, Err: err}
 	}
 	if int64(buf.Len()) > max {
-		return nil, fi, &fs.PathError{Op: "read", Path: path, Err: fmt.Errorf("%w: it grew over the limit of %s while read", ErrTooLarge, limit(max))}
+		return nil, fi, &fs.PathError{Op: "read", Path: path, Err: fmt.Errorf("%w: it grew over the %s limit while read", ErrTooLarge, limit(max))}
 	}
 	return buf.Bytes(), fi, nil
 }
