@@ -172,22 +172,25 @@ func newHashDir(path string) *hashDir {
 }
 
 // lookup returns the certificates in <hash>.0, <hash>.1, ... up to the
-// first missing number, as OpenSSL's by_dir does, and the problems met.
+// first missing number, or the first file that cannot be read or holds no
+// certificate, as OpenSSL's by_dir does, and the problems met.
 func (d *hashDir) lookup(hash uint32) (certs []parsedCert, problems []error) {
 	for n := 0; n < maxHashSuffix; n++ {
 		path := filepath.Join(d.path, hashname.Format(hash, false, n))
 		cf, err := d.file(path)
 		if err != nil {
-			if errors.Is(err, fs.ErrNotExist) {
-				break
+			if !errors.Is(err, fs.ErrNotExist) {
+				e := pathErr("capath", path, err)
+				e.inDir = true
+				problems = append(problems, e)
 			}
-			e := pathErr("capath", path, err)
-			e.inDir = true
-			problems = append(problems, e)
-			continue
+			break
 		}
 		certs = append(certs, cf.certs...)
 		problems = append(problems, cf.problems...)
+		if len(cf.certs) == 0 {
+			break // OpenSSL stops at a file it cannot load, too
+		}
 	}
 	return certs, problems
 }
@@ -289,6 +292,11 @@ func (d *hashDir) list() ([]Entry, []error) {
 			}
 			if i, dup := byDER[string(pc.cert.Raw)]; dup {
 				out[i].Links = append(out[i].Links, name)
+				if _, hashedFile := hashname.Parse(filepath.Base(out[i].Path)); hashedFile && target != path {
+					// Name the file a link leads to rather than a
+					// hashed copy of it.
+					out[i].Path, out[i].Block = target, pc.block
+				}
 				continue
 			}
 			byDER[string(pc.cert.Raw)] = len(out)
