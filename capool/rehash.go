@@ -93,6 +93,9 @@ func RehashDir(dir string) (*RehashReport, error) {
 		return nil, pathErr("capath", dir, err)
 	}
 	slices.Sort(names)
+	if testRehashScanned != nil {
+		testRehashScanned()
+	}
 
 	rep := &RehashReport{}
 	var errs []error
@@ -209,6 +212,11 @@ func RehashDir(dir string) (*RehashReport, error) {
 	slices.SortFunc(rep.Links, func(a, b RehashLink) int { return strings.Compare(a.Name, b.Name) })
 	return rep, errors.Join(errs...)
 }
+
+// testRehashScanned, set only by tests, runs once the directory is listed:
+// a test renames the directory there to check that Rehash goes on in the
+// one it opened.
+var testRehashScanned func()
 
 func (r *RehashReport) warn(format string, args ...any) {
 	r.Warnings = append(r.Warnings, fmt.Sprintf(format, args...))
