@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/maphash"
+	"slices"
 	"strings"
 	"sync"
 
@@ -232,40 +233,43 @@ func (b *builder) loadFile(path string) error {
 		}
 		return pathErr("cafile", path, err)
 	}
-	res, err := strictResult(parseCerts(data, parseStrict), "cafile", path, false)
+	// Each certificate goes into the pool as it is parsed and its parsed
+	// form is dropped, as AppendCertsFromPEM does: a large bundle is never
+	// held parsed all at once. On error the builder is thrown away.
+	b.grow(data)
+	res, err := strictResult(parseCertsTo(data, parseStrict, func(pc parsedCert) {
+		b.add(newEntry(pc, "cafile", path), pc.cert, false, true)
+	}), "cafile", path, false)
 	if err != nil {
 		return err
-	}
-	b.grow(len(res.certs))
-	for _, pc := range res.certs {
-		b.add(newEntry(pc, "cafile", path), pc.cert, false, true)
 	}
 	b.note("cafile", path, false, res.notes)
 	b.p.sources = append(b.p.sources, "cafile "+path)
 	return nil
 }
 
-// grow makes room for n more entries.
-func (b *builder) grow(n int) {
-	if len(b.p.entries) == 0 && cap(b.p.entries) < n {
-		b.p.entries = make([]entry, 0, n)
+// grow makes room for the certificates data may hold.
+func (b *builder) grow(data []byte) {
+	n := bytes.Count(data, pemBegin)
+	if n == 0 {
+		n = 1
 	}
+	b.p.entries = slices.Grow(b.p.entries, n)
 }
 
 func (b *builder) loadData(data []byte) error {
-	res, err := parseData(data)
-	if err != nil {
-		return err
-	}
-	b.grow(len(res.certs))
-	for _, pc := range res.certs {
+	b.grow(data)
+	res, err := parseDataTo(data, func(pc parsedCert) {
 		e := newEntry(pc, "cadata", "")
 		// The caller owns data (DER input is kept as sliced from it).
 		e.der = bytes.Clone(e.der)
 		b.add(e, pc.cert, false, true)
+	})
+	if err != nil {
+		return err
 	}
 	b.note("cadata", "", false, res.notes)
-	b.p.sources = append(b.p.sources, "cadata ("+plural(len(res.certs), "certificate")+")")
+	b.p.sources = append(b.p.sources, "cadata ("+plural(res.n, "certificate")+")")
 	return nil
 }
 

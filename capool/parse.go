@@ -60,6 +60,20 @@ type parseResult struct {
 	notes []blockErr
 	// blocks is the number of PEM blocks seen, of any type.
 	blocks int
+	// n counts the certificates found; emit, when set, receives each one
+	// instead of certs, so that a large bundle is never held parsed all at
+	// once.
+	n    int
+	emit func(parsedCert)
+}
+
+func (res *parseResult) addCert(pc parsedCert) {
+	res.n++
+	if res.emit != nil {
+		res.emit(pc)
+		return
+	}
+	res.certs = append(res.certs, pc)
 }
 
 // isPEM reports whether data is PEM text rather than DER bytes, by content
@@ -113,19 +127,31 @@ func (res *parseResult) badErrors(source, path string, inDir bool) []error {
 
 // parseCerts reads every certificate in data, PEM or DER.
 func parseCerts(data []byte, mode parseMode) parseResult {
+	return parseCertsTo(data, mode, nil)
+}
+
+// parseCertsTo is parseCerts handing each certificate to emit, if set,
+// rather than keeping them in the result.
+func parseCertsTo(data []byte, mode parseMode, emit func(parsedCert)) parseResult {
 	if len(data) > 0 && data[0] == 0x30 && isPEM(data) {
 		// DER whose bytes happen to contain "-----BEGIN " (in a subject,
 		// say): DER when it parses as DER.
-		if res := parseDER(data, parseStrict); len(res.bad) == 0 && len(res.certs) > 0 {
+		if res := parseDER(data, parseStrict, nil); len(res.bad) == 0 && res.n > 0 {
+			if emit != nil {
+				for _, pc := range res.certs {
+					emit(pc)
+				}
+				res.certs, res.emit = nil, emit
+			}
 			return res
 		}
 	}
 	if isPEM(data) {
 		// A UTF-8 byte order mark, as editors on Windows write, is
 		// accepted before the first line, as OpenSSL does.
-		return parsePEM(bytes.TrimPrefix(data, utf8BOM), mode)
+		return parsePEM(bytes.TrimPrefix(data, utf8BOM), mode, emit)
 	}
-	return parseDER(data, mode)
+	return parseDER(data, mode, emit)
 }
 
 var utf8BOM = []byte("\xef\xbb\xbf")
@@ -133,8 +159,8 @@ var utf8BOM = []byte("\xef\xbb\xbf")
 // parsePEM reads a PEM bundle the way OpenSSL does: text outside blocks is
 // ignored, blocks of other types are skipped, and a certificate block that
 // does not decode is reported with its number.
-func parsePEM(data []byte, mode parseMode) parseResult {
-	var res parseResult
+func parsePEM(data []byte, mode parseMode, emit func(parsedCert)) parseResult {
+	res := parseResult{emit: emit}
 	goCompat := mode == parseGoCompat
 	rest := data
 	for len(rest) > 0 {
@@ -205,7 +231,7 @@ func parsePEM(data []byte, mode parseMode) parseResult {
 				res.notes = append(res.notes, blockErr{n, note})
 			default:
 				pc.block = n
-				res.certs = append(res.certs, pc)
+				res.addCert(pc)
 			}
 			continue
 		}
@@ -216,7 +242,7 @@ func parsePEM(data []byte, mode parseMode) parseResult {
 			}
 			continue
 		}
-		res.certs = append(res.certs, parsedCert{cert: cert, block: n})
+		res.addCert(parsedCert{cert: cert, block: n})
 	}
 	return res
 }
@@ -284,8 +310,8 @@ func pemLabel(line, prefix []byte) (string, bool) {
 }
 
 // parseDER reads one or several concatenated DER certificates.
-func parseDER(data []byte, mode parseMode) parseResult {
-	var res parseResult
+func parseDER(data []byte, mode parseMode, emit func(parsedCert)) parseResult {
+	res := parseResult{emit: emit}
 	if len(data) > 0 && data[0] != 0x30 {
 		// Not a SEQUENCE: most likely text that is not PEM.
 		head := data[:min(len(data), 16)]
@@ -312,7 +338,7 @@ func parseDER(data []byte, mode parseMode) parseResult {
 			}
 			continue
 		}
-		res.certs = append(res.certs, parsedCert{cert: cert})
+		res.addCert(parsedCert{cert: cert})
 	}
 	return res
 }
@@ -477,10 +503,14 @@ func ParseCAData(data []byte) ([]*x509.Certificate, error) {
 
 // parseData parses cadata strictly.
 func parseData(data []byte) (parseResult, error) {
+	return parseDataTo(data, nil)
+}
+
+func parseDataTo(data []byte, emit func(parsedCert)) (parseResult, error) {
 	if len(data) > maxSourceSize {
 		return parseResult{}, &SourceError{Source: "cadata", Err: fmt.Errorf("%d bytes is over the %d MiB limit", len(data), maxSourceSize>>20)}
 	}
-	return strictResult(parseCerts(data, parseStrict), "cadata", "", false)
+	return strictResult(parseCertsTo(data, parseStrict, emit), "cadata", "", false)
 }
 
 // strictResult turns the first bad block into an error, and an input with
@@ -490,7 +520,7 @@ func strictResult(res parseResult, source, path string, inDir bool) (parseResult
 		b := res.bad[0]
 		return parseResult{}, &SourceError{Source: source, Path: path, Block: b.block, Err: b.err, inDir: inDir}
 	}
-	if len(res.certs) == 0 {
+	if res.n == 0 {
 		msg := "no certificate found"
 		switch {
 		case len(res.notes) > 0:
