@@ -66,12 +66,7 @@ func probeDir(dir string) (hashed bool, plain []string, err error) {
 	if err := checkDir(dir); err != nil {
 		return false, nil, err
 	}
-	f, err := os.Open(dir)
-	if err != nil {
-		return false, nil, pathErr("capath", dir, err)
-	}
-	defer f.Close()
-	hashed, plain, err = probeNames(f.Readdirnames)
+	hashed, plain, err = probeDirNames(dir)
 	if err != nil {
 		return false, nil, pathErr("capath", dir, err)
 	}
