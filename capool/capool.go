@@ -248,14 +248,16 @@ func (b *builder) loadFile(path string) error {
 	return nil
 }
 
-// grow makes room for the certificates data may hold.
+// grow makes room for the certificates data may hold: one per BEGIN
+// line, but no more than a real certificate's size allows (hostile input
+// of BEGIN lines alone must not reserve room for each).
 func (b *builder) grow(data []byte) {
-	n := bytes.Count(data, pemBegin)
-	if n == 0 {
-		n = 1
-	}
+	n := min(bytes.Count(data, pemBegin), len(data)/minCertPEM+1)
 	b.p.entries = slices.Grow(b.p.entries, n)
 }
+
+// minCertPEM is about the smallest PEM certificate there is.
+const minCertPEM = 400
 
 func (b *builder) loadData(data []byte) error {
 	b.grow(data)

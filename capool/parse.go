@@ -195,8 +195,18 @@ func parsePEM(data []byte, mode parseMode, emit func(parsedCert)) parseResult {
 		}
 		markLine, next := cutLine(after[m:])
 		if endTyp, ok := pemLabel(markLine, pemEnd); !ok || endTyp != typ {
-			if isCert && res.addBad(mode, blockErr{n, fmt.Errorf("%s block has no END line (found %s first)", typ, quoteLine(markLine))}) {
-				return res
+			if isCert {
+				// Counted without building the message once the
+				// described ones are full: hostile input is made of
+				// nothing else.
+				if len(res.bad) >= maxBadBlocks {
+					res.moreBad++
+				} else {
+					res.addBad(mode, blockErr{n, fmt.Errorf("%s block has no END line (found %s first)", typ, quoteLine(markLine))})
+				}
+				if mode == parseStrict {
+					return res
+				}
 			}
 			if bytes.HasPrefix(markLine, pemBegin) {
 				rest = after[m:] // the next block starts here
@@ -306,8 +316,16 @@ func pemLabel(line, prefix []byte) (string, bool) {
 	if !bytes.HasPrefix(line, prefix) || !bytes.HasSuffix(line, pemDash) || len(line) < len(prefix)+len(pemDash) {
 		return "", false
 	}
-	return string(line[len(prefix) : len(line)-len(pemDash)]), true
+	label := line[len(prefix) : len(line)-len(pemDash)]
+	for _, known := range knownLabels {
+		if string(label) == known {
+			return known, true // no allocation for the usual types
+		}
+	}
+	return string(label), true
 }
+
+var knownLabels = []string{pemCertificate, pemX509Certificate, pemTrustedCertificate, "X509 CRL", "PRIVATE KEY", "EC PRIVATE KEY", "RSA PRIVATE KEY"}
 
 // parseDER reads one or several concatenated DER certificates.
 func parseDER(data []byte, mode parseMode, emit func(parsedCert)) parseResult {
