@@ -97,7 +97,7 @@ func WithPool(p *capool.Pool) Option {
 			s.Errorf("WithPool: nil pool; build one with capool.Load or capool.System")
 			return
 		}
-		if p.Len() == 0 && !p.Lazy() && !p.IncludesSystem() {
+		if p.Empty() {
 			s.Errorf("WithPool: the pool is empty; it would trust nothing")
 			return
 		}
