@@ -74,6 +74,8 @@ type diagInfo struct {
 	watched       bool
 	certRequested bool // the server sent a CertificateRequest
 	certSent      bool // and this client answered with a certificate
+	certWithheld  bool // this client has certificates, none of them for the CAs the server named
+	acceptableCAs []string
 	afterFinished bool // the failure came after the client's Finished (TLS 1.3)
 	serverHello   bool // the server's ServerHello arrived
 	version       uint16
@@ -325,7 +327,7 @@ func classify(err error, in diagInfo) *HandshakeError {
 			if in.certSent {
 				return set(peer, CauseClientCertRefused, "the server closed the connection after this client sent its certificate, without saying why: it most likely refused the certificate; check that the server trusts the CA that issued it and that it is a valid client certificate")
 			}
-			return set(peer, CauseClientCertRequired, "the server asked for a client certificate, this client had none, and the server closed the connection: it requires one; give it with WithCertificate or WithKeyPairFiles")
+			return set(peer, CauseClientCertRequired, "the server asked for a client certificate, %s, and the server closed the connection: it requires one; %s", noCertWords(in), noCertFix(in))
 		}
 		if in.side == "server" {
 			return set(peer, CausePeerClosed, "the client closed the connection during the handshake, without an alert; it may not trust this server's certificate, or it gave up (a scanner, a health check that only connects)")
@@ -440,11 +442,14 @@ func classifyAlert(he *HandshakeError, in diagInfo, peer, self string) *Handshak
 	case alertProtocolVersion:
 		return classifyVersion(he, in, peer, self, false)
 	case alertCertificateRequired:
+		if in.watched && in.certRequested {
+			return set(peer, CauseClientCertRequired, "the server requires a client certificate, and %s; %s", noCertWords(in), noCertFix(in))
+		}
 		return set(peer, CauseClientCertRequired, "the server requires a client certificate and none was sent; give one with WithCertificate or WithKeyPairFiles")
 	case alertHandshakeFailure, alertInsufficientSecurity:
 		switch {
 		case in.watched && in.certRequested && !in.certSent:
-			return set(peer, CauseClientCertRequired, "the server asked for a client certificate, this client had none to give, and the server refused the handshake (%s): it requires one; give it with WithCertificate or WithKeyPairFiles", name)
+			return set(peer, CauseClientCertRequired, "the server asked for a client certificate, %s, and the server refused the handshake (%s): it requires one; %s", noCertWords(in), name, noCertFix(in))
 		case in.watched && in.certRequested:
 			return set(peer, CauseClientCertRefused, "the server refused the handshake (%s) after this client sent its certificate: it most likely refused the certificate; check that the server trusts the CA that issued it", name)
 		case in.watched && in.serverHello:
@@ -455,7 +460,7 @@ func classifyAlert(he *HandshakeError, in diagInfo, peer, self string) *Handshak
 		return set(peer, CauseAlert, "the server refused the handshake (%s): either it accepts none of the cipher suites this client offered (%s), or it requires a client certificate and none was sent; NewClient tells these apart", name, suiteSummary(in))
 	case alertBadCertificate, alertUnsupportedCert, alertCertificateRevoked, alertCertificateExpired, alertCertificateUnknown, alertUnknownCA, alertAccessDenied:
 		if in.watched && in.certRequested && !in.certSent {
-			return set(peer, CauseClientCertRequired, "the server asked for a client certificate, this client had none to give, and the server refused the handshake (%s): it requires one; give it with WithCertificate or WithKeyPairFiles", name)
+			return set(peer, CauseClientCertRequired, "the server asked for a client certificate, %s, and the server refused the handshake (%s): it requires one; %s", noCertWords(in), name, noCertFix(in))
 		}
 		return set(peer, CauseClientCertRefused, "the server refused this client's certificate (%s); %s", name, refusedAdvice(a))
 	case alertNoApplicationProto:
@@ -466,6 +471,37 @@ func classifyAlert(he *HandshakeError, in diagInfo, peer, self string) *Handshak
 		return set(peer, CausePeerClosed, "the server closed the handshake (%s)", name)
 	}
 	return set(peer, CauseAlert, "the server sent the alert %q", name)
+}
+
+// noCertWords says why no client certificate was sent.
+func noCertWords(in diagInfo) string {
+	if in.certWithheld {
+		return "and none of this client's certificates was issued by a CA it names (" + caList(in.acceptableCAs) + "), so none was sent"
+	}
+	return "this client had none to give"
+}
+
+func noCertFix(in diagInfo) string {
+	if in.certWithheld {
+		return "use a certificate issued by one of those CAs"
+	}
+	return "give it with WithCertificate or WithKeyPairFiles"
+}
+
+// caList quotes at most three CA names the server sent.
+func caList(names []string) string {
+	if len(names) == 0 {
+		return "none named"
+	}
+	var q []string
+	for i, n := range names {
+		if i == 3 {
+			q = append(q, fmt.Sprintf("and %d more", len(names)-3))
+			break
+		}
+		q = append(q, safetext.QuoteN(n, 128))
+	}
+	return strings.Join(q, ", ")
 }
 
 func refusedAdvice(a tls.AlertError) string {

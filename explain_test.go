@@ -253,6 +253,13 @@ func TestCauseClient(t *testing.T) {
 		{name: "client-cert-refused", server: tlsServer(&tls.Config{ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: other.Pool(), Certificates: []tls.Certificate{ca.Server(t).TLS()}}),
 			opts: []tlsdefault.Option{trustCA, tlsdefault.WithCertificate(expiredClientCert)}, cause: tlsdefault.CauseClientCertRefused, side: "server",
 			check: func(t *testing.T, he *tlsdefault.HandshakeError) { asAlert(t, he) }},
+		{name: "client-cert-withheld", server: tlsServer(&tls.Config{ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: other.Pool(), Certificates: []tls.Certificate{ca.Server(t).TLS()}}),
+			opts: []tlsdefault.Option{trustCA, tlsdefault.WithCertificate(ca.Client(t, "not for that server").TLS())}, cause: tlsdefault.CauseClientCertRequired, side: "server",
+			check: func(t *testing.T, he *tlsdefault.HandshakeError) {
+				if !strings.Contains(he.Reason, "none of this client's certificates was issued by a CA it names") || !strings.Contains(he.Reason, other.Cert.Subject.CommonName) {
+					t.Errorf("the reason does not say the certificate was withheld for the CA named: %s", he.Reason)
+				}
+			}},
 		{name: "client-cert-accepted-is-no-error", server: tlsServer(&tls.Config{ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: other.Pool(), Certificates: []tls.Certificate{ca.Server(t).TLS()}}),
 			opts: []tlsdefault.Option{trustCA, tlsdefault.WithCertificate(otherClientCert)}, cause: -1},
 		{name: "plain-http", versions: []uint16{0}, server: func(uint16) string {

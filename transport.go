@@ -389,6 +389,7 @@ func (c *client) dialTLS(t *http.Transport) func(ctx context.Context, network, a
 				side: "client", host: hostForMessage(host, name), trust: c.trust, pool: c.pool, minVersion: cfg.MinVersion,
 				legacy: c.legacy != nil, legacyScoped: c.legacy != nil && c.legacy.Scoped(), inScope: inLegacy,
 				watched: true, certRequested: w.requested, certSent: w.sent, afterFinished: w.afterFinished,
+				certWithheld: w.withheld, acceptableCAs: w.acceptable,
 				serverHello: cs.Version != 0, version: cs.Version,
 				timedOut: ctx.Err() != nil, timeout: t.TLSHandshakeTimeout,
 			})
