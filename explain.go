@@ -462,6 +462,11 @@ func classifyAlert(he *HandshakeError, in diagInfo, peer, self string) *Handshak
 		if in.watched && in.certRequested && !in.certSent {
 			return set(peer, CauseClientCertRequired, "the server asked for a client certificate, %s, and the server refused the handshake (%s): it requires one; %s", noCertWords(in), name, noCertFix(in))
 		}
+		if !in.watched && a == alertBadCertificate {
+			// crypto/tls servers send bad_certificate also for a
+			// missing certificate over TLS 1.2.
+			return set(peer, CauseClientCertRefused, "the server refused this client's certificate (%s), or requires one and none was sent; %s", name, refusedAdvice(a))
+		}
 		return set(peer, CauseClientCertRefused, "the server refused this client's certificate (%s); %s", name, refusedAdvice(a))
 	case alertNoApplicationProto:
 		return set(peer, CauseNoCommonProtocol, "the server speaks none of the application protocols (ALPN) this client offered")
