@@ -38,7 +38,9 @@ import (
 // suite" as well as "a client certificate is required", is CauseAlert
 // here, while NewClient, which watches the handshake, tells them apart.
 // The name dialled is taken from the error where it says it; Host is
-// otherwise empty.
+// otherwise empty. Over TLS 1.3 a server refuses the client certificate
+// after the client's side of the handshake is done: that refusal is the
+// error of the first Read (or Write), and Diagnose classifies it as well.
 func Diagnose(err error) *HandshakeError {
 	if err == nil {
 		return nil
@@ -253,6 +255,11 @@ func classify(err error, in diagInfo) *HandshakeError {
 			return set(peer, CauseTimeout, "the client at %s did not complete the handshake within %s; it connected and then sent too little or nothing (a stalled or very slow client, a port scanner, or a client of a protocol in which the server speaks first); nothing needs to be done unless a real client reports it, then raise WithHandshakeTimeout", in.host, in.timeout)
 		}
 		return set(peer, CauseTimeout, "the server accepted the connection but did not complete the handshake within %s; it may be overloaded, behind a firewall that drops TLS, or not a TLS server (one that waits for the client to speak); check the port, or give more time (WithHandshakeTimeout)", in.timeout)
+	}
+
+	if !in.watched && in.side == "client" && errors.Is(err, os.ErrDeadlineExceeded) {
+		// Diagnose: a deadline of the connection, which its caller set.
+		return set(peer, CauseTimeout, "the server did not complete the handshake before the connection's deadline; it may be overloaded, behind a firewall that drops TLS, or not a TLS server; check the port, or give more time")
 	}
 
 	switch {
@@ -778,9 +785,11 @@ func suiteSummary(in diagInfo) string {
 	return "ECDHE key exchange with AES-GCM or ChaCha20-Poly1305"
 }
 
+// orNone describes the trust sources, or says they are as configured when
+// the classifier was not told (Diagnose).
 func orNone(s string) string {
 	if s == "" {
-		return "no trust source"
+		return "as configured"
 	}
 	return s
 }

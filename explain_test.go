@@ -343,6 +343,17 @@ func TestDiagnoseTLSDial(t *testing.T) {
 	if he == nil || he.Cause != tlsdefault.CauseExpired {
 		t.Fatalf("Diagnose(%v) = %v", err, he)
 	}
+	// A silent server and a deadline on the connection.
+	silent := rawServer(t, func(c net.Conn) { c.Read(make([]byte, 4096)); time.Sleep(time.Second) })
+	raw, err := net.Dial("tcp", silent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	raw.SetDeadline(time.Now().Add(200 * time.Millisecond))
+	if he := tlsdefault.Diagnose(tls.Client(raw, cfg).Handshake()); he == nil || he.Cause != tlsdefault.CauseTimeout || !errors.Is(he, os.ErrDeadlineExceeded) {
+		t.Errorf("Diagnose of a handshake past the connection's deadline = %v", he)
+	}
 	if tlsdefault.Diagnose(nil) != nil {
 		t.Error("Diagnose(nil) is not nil")
 	}
