@@ -29,6 +29,10 @@ type server struct {
 	// verifyClients is the mode asked for; with a lazy pool the config
 	// itself only requests certificates and VerifyConnection verifies.
 	verifyClients tls.ClientAuthType
+	// source (WithCertificateSource) gives the certificate at handshake
+	// time; checker applies the policy to what it returns.
+	source  internal.CertSource
+	checker *internal.SourceChecker
 }
 
 // ServerConfig returns a new *tls.Config for the server side of TLS
@@ -38,28 +42,35 @@ type server struct {
 // WithClientAuth asks for them (then verified against the trust options,
 // with the same chain policy as on the client side).
 //
-// A certificate is required (WithCertificate or WithKeyPairFiles); a
-// missing one, a key that does not match, or a key below the floor is an
-// error here, not at the first handshake.
+// The certificate comes from WithCertificate, WithKeyPairFiles or
+// WithCertificateSource; a key that does not match, or a key below the
+// floor, is an error here, not at the first handshake. With none of them,
+// the config has no certificate at all (Python's
+// create_default_context(Purpose.CLIENT_AUTH) before load_cert_chain): set
+// its Certificates or GetCertificate before use. What you set there is
+// presented as it is; the library's checks of its own certificate apply
+// only to the options.
 //
 // Prefer Listen or NewListener, which also bound the time a handshake may
 // take. With http.Server.ServeTLS, set ReadHeaderTimeout: http.Server has
 // no handshake timeout of its own.
 func ServerConfig(opts ...Option) (*tls.Config, error) {
-	srv, err := newServer(opts)
+	srv, err := newServer(opts, false)
 	if err != nil {
 		return nil, err
 	}
 	return srv.config, nil
 }
 
-func newServer(opts []Option) (*server, error) {
+// newServer builds a server; needCert is set for Listen and NewListener,
+// which cannot start without a way to get a certificate.
+func newServer(opts []Option, needCert bool) (*server, error) {
 	s, err := collect(opts)
 	if err != nil {
 		return nil, err
 	}
-	if len(s.Certificates) == 0 && len(s.KeyPairFiles) == 0 {
-		return nil, errors.New("tlsdefault: no server certificate; give one with WithCertificate or WithKeyPairFiles")
+	if err := checkServerSources(s, needCert); err != nil {
+		return nil, err
 	}
 	ids, err := loadIdentities(s)
 	if err != nil {
@@ -67,13 +78,19 @@ func newServer(opts []Option) (*server, error) {
 	}
 	srv := &server{s: s, ids: ids, legacy: s.Legacy, verifyClients: s.ClientAuth}
 	cfg := &tls.Config{
-		MinVersion:     s.MinVersion,
-		MaxVersion:     internal.MaxVersion,
-		CipherSuites:   internal.CipherSuites(),
-		NextProtos:     internal.NextProtos(),
-		ClientAuth:     tls.NoClientCert,
-		GetCertificate: srv.getCertificate,
-		KeyLogWriter:   internal.KeyLogWriter(),
+		MinVersion:   s.MinVersion,
+		MaxVersion:   internal.MaxVersion,
+		CipherSuites: internal.CipherSuites(),
+		NextProtos:   append(internal.NextProtos(), s.ALPN...),
+		ClientAuth:   tls.NoClientCert,
+		KeyLogWriter: internal.KeyLogWriter(),
+	}
+	if s.CertSource != nil {
+		srv.source = s.CertSource
+		srv.checker = internal.NewSourceChecker()
+	}
+	if len(ids) > 0 || srv.source != nil {
+		cfg.GetCertificate = srv.getCertificate
 	}
 	if s.ClientAuth != tls.NoClientCert {
 		if !s.HasTrustSource() {
@@ -138,6 +155,9 @@ func newServer(opts []Option) (*server, error) {
 // getCertificate picks the first identity the client supports (SNI name,
 // signature algorithms), or the first one.
 func (srv *server) getCertificate(hello *tls.ClientHelloInfo) (*tls.Certificate, error) {
+	if srv.source != nil {
+		return srv.checker.Get(srv.source, hello)
+	}
 	if len(srv.ids) == 1 {
 		return srv.ids[0].current(), nil
 	}
@@ -191,7 +211,7 @@ func (srv *server) verify(cs tls.ConnectionState) error {
 	if internal.IsLegacy(cs) && (srv.legacy == nil || !srv.legacy.Matches(cs.ServerName)) {
 		return fmt.Errorf("tlsdefault: a client negotiated %s with %s, which only package legacy allows", tls.VersionName(cs.Version), tls.CipherSuiteName(cs.CipherSuite))
 	}
-	return nil
+	return internal.RunPeerChecks("client", srv.s.PeerChecks, cs)
 }
 
 // Listen announces on the local network address (as net.Listen) and
@@ -203,7 +223,7 @@ func (srv *server) verify(cs tls.ConnectionState) error {
 //
 // Use it with http.Server.Serve, which then serves HTTP/2 and HTTP/1.1.
 func Listen(network, addr string, opts ...Option) (net.Listener, error) {
-	srv, err := newServer(opts)
+	srv, err := newServer(opts, true)
 	if err != nil {
 		return nil, err
 	}
@@ -220,7 +240,7 @@ func NewListener(inner net.Listener, opts ...Option) (net.Listener, error) {
 	if inner == nil {
 		return nil, errors.New("tlsdefault: NewListener: nil inner listener")
 	}
-	srv, err := newServer(opts)
+	srv, err := newServer(opts, true)
 	if err != nil {
 		return nil, err
 	}
@@ -322,8 +342,14 @@ func (l *listener) handshake(raw net.Conn) {
 	defer cancel()
 	tc := tls.Server(raw, l.srv.config)
 	if err := tc.HandshakeContext(ctx); err != nil {
+		replyPlainHTTP(err)
 		l.closeAfterAlert(raw)
 		l.logHandshake(addrString(raw), err)
+		return
+	}
+	if tc.ConnectionState().NegotiatedProtocol == acmeALPN {
+		// A TLS-ALPN-01 validation: answered by the handshake itself.
+		tc.Close()
 		return
 	}
 	raw.SetDeadline(time.Time{})

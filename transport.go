@@ -121,6 +121,9 @@ func newClient(opts []Option) (*client, error) {
 	if s.MaxConns > 0 {
 		return nil, errors.New("tlsdefault: WithMaxConns applies to servers (Listen, NewListener); for a client set http.Transport.MaxConnsPerHost")
 	}
+	if err := checkClientSources(s); err != nil {
+		return nil, err
+	}
 	pool, err := s.Trust(true)
 	if err != nil {
 		return nil, err
@@ -219,7 +222,7 @@ func (c *client) verify(cs tls.ConnectionState) error {
 		}
 		c.legacy.Observe(internal.Event{Side: "client", Host: name, Version: cs.Version, CipherSuite: cs.CipherSuite})
 	}
-	return nil
+	return internal.RunPeerChecks("server", c.s.PeerChecks, cs)
 }
 
 // NewTransport returns a new *http.Transport that uses the settings of

@@ -38,6 +38,14 @@ type Settings struct {
 	// defaults.
 	Legacy *Legacy
 
+	// Certificate sources, application protocols, peer checks and key
+	// passwords (WithCertificateSource, WithALPN, WithPeerCheck,
+	// WithKeyPassword).
+	CertSource  CertSource
+	ALPN        []string
+	PeerChecks  []func(tls.ConnectionState) error
+	KeyPassword func() ([]byte, error)
+
 	// Errs collects the errors of options; constructors return them.
 	Errs []error
 }
