@@ -20,3 +20,8 @@ type HandshakeError = internal.HandshakeError
 // names the certificate and the reason, and arrives wrapped in a
 // *tls.CertificateVerificationError.
 type PolicyError = internal.PolicyError
+
+// PeerCheckError is a peer refused by a check given to WithPeerCheck: on a
+// client, the server; on a server (in the listener's log), the client. It
+// wraps the check's error, which errors.Is and errors.As reach.
+type PeerCheckError = internal.PeerCheckError
