@@ -60,7 +60,7 @@ func loadIdentities(s *internal.Settings) ([]identity, error) {
 		ids = append(ids, identity{cert: &c})
 	}
 	for _, f := range s.KeyPairFiles {
-		kp, err := internal.LoadKeyPair(f[0], f[1], s.ErrorLog)
+		kp, err := internal.LoadKeyPair(f[0], f[1], s.ErrorLog, s.KeyPassword)
 		if err != nil {
 			return nil, fmt.Errorf("tlsdefault: %w", err)
 		}
