@@ -51,6 +51,15 @@ type server struct {
 // presented as it is; the library's checks of its own certificate apply
 // only to the options.
 //
+// As the TLS of httptest.NewUnstartedServer (then StartTLS), a config with
+// WithCertificate presents that certificate to clients with and without
+// SNI. With WithKeyPairFiles or WithCertificateSource, httptest would add
+// its own certificate for clients that send no SNI name (by IP address);
+// wrap the test server's listener instead: ln, err :=
+// NewListener(ts.Listener, opts...); ts.Listener = ln; ts.Start(); and use
+// "https://" + ln.Addr().String() as the URL. httptest's Client() trusts
+// only its own certificate; use NewClient with your test CA.
+//
 // Prefer Listen or NewListener, which also bound the time a handshake may
 // take. With http.Server.ServeTLS, set ReadHeaderTimeout: http.Server has
 // no handshake timeout of its own.
@@ -91,6 +100,13 @@ func newServer(opts []Option, needCert bool) (*server, error) {
 	}
 	if len(ids) > 0 || srv.source != nil {
 		cfg.GetCertificate = srv.getCertificate
+	}
+	if fixed := fixedCertificates(ids); fixed != nil && srv.source == nil {
+		// crypto/tls presents Certificates to a client that sends no SNI
+		// name, and httptest.Server.StartTLS adds its own certificate when
+		// the list is empty; with only fixed certificates the list is
+		// what GetCertificate would pick from.
+		cfg.Certificates = fixed
 	}
 	if s.ClientAuth != tls.NoClientCert {
 		if !s.HasTrustSource() {

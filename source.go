@@ -70,3 +70,16 @@ func looksLikeHTTPRequest(hdr [5]byte) bool {
 	}
 	return false
 }
+
+// fixedCertificates returns the certificates of ids when none of them is
+// reloaded from files, and nil otherwise.
+func fixedCertificates(ids []identity) []tls.Certificate {
+	var out []tls.Certificate
+	for _, id := range ids {
+		if id.kp != nil {
+			return nil
+		}
+		out = append(out, *id.cert)
+	}
+	return out
+}
