@@ -77,7 +77,7 @@ func TestPeerCheckServer(t *testing.T) {
 			if _, err := dialTLS(t, s.addr, client(bad, nil)); err == nil {
 				t.Fatal("a client outside the allow-list was accepted")
 			}
-			s.waitLog(t, "WithPeerCheck", "spiffe://example.org/other", "not on the allow-list")
+			s.waitLog(t, "WithPeerCheck", "spiffe://example.org/other", "not on the allow-list", "handshake with 127.0.0.1:")
 			// Resumption: accepted first, then the same session is
 			// refused once the identity is off the list.
 			cache := tls.NewLRUClientSessionCache(4)
@@ -148,5 +148,8 @@ func TestPeerCheckClient(t *testing.T) {
 			t.Fatalf("NewClient: %v", err)
 		}
 		mustAs[*tlsdefault.PeerCheckError](t, err)
+		if he := mustAs[*tlsdefault.HandshakeError](t, err); he.Cause != tlsdefault.CausePeerCheck || he.Side != "client" {
+			t.Fatalf("HandshakeError cause %v side %q: %v", he.Cause, he.Side, he)
+		}
 	})
 }

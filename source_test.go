@@ -222,7 +222,7 @@ func TestCertificateSourcePolicy(t *testing.T) {
 					t.Fatalf("%s: handshake succeeded with a refused source certificate", tls.VersionName(v))
 				}
 				if v == tls.VersionTLS12 {
-					t.Log(s.waitLog(t, tt.want...))
+					t.Log(s.waitLog(t, append(tt.want, "handshake with 127.0.0.1:", "certificate source")...))
 				}
 			}
 			if calls.Load() != 2 {

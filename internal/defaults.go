@@ -92,6 +92,12 @@ const (
 // http.Server.ServeTLS would set it (http.Serve on a listener does not).
 func NextProtos() []string { return []string{"h2", "http/1.1"} }
 
+// IsLegacy reports whether a connection used a version or suite outside the
+// defaults, which only package legacy allows.
+func IsLegacy(cs tls.ConnectionState) bool {
+	return cs.Version < tls.VersionTLS12 || !IsDefaultSuite(cs.CipherSuite)
+}
+
 // The http.Server of tlsdefault.NewServer and tlsdefault.Serve. http.Server
 // has no timeouts by default: a client that opens a connection and sends
 // nothing, or a header a byte a minute (slowloris), holds a goroutine, a

@@ -5,9 +5,10 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
-	"strconv"
 	"sync"
 	"time"
+
+	"github.com/tlsdefault/tlsdefault/internal/safetext"
 )
 
 // CertSource is the root package's CertificateSource: a GetCertificate
@@ -29,29 +30,23 @@ type SourceError struct {
 }
 
 func (e *SourceError) Error() string {
+	return "tlsdefault: " + e.Explain()
+}
+
+// Explain is the error without the package prefix.
+func (e *SourceError) Explain() string {
 	sni := "no SNI name"
 	if e.SNI != "" {
-		sni = "SNI name " + Quote(e.SNI)
+		sni = "SNI name " + safetext.Quote(e.SNI)
 	}
-	msg := "tlsdefault: the certificate source (WithCertificateSource) " + e.Reason + " for " + sni
+	msg := "the certificate source (WithCertificateSource) " + e.Reason + " for " + sni
 	if e.Err != nil {
-		msg += ": " + e.Err.Error()
+		msg += ": " + safetext.Escape(e.Err.Error(), 512)
 	}
 	return msg
 }
 
 func (e *SourceError) Unwrap() error { return e.Err }
-
-// Quote quotes peer text (an SNI name, say) for a log line or an error:
-// Go syntax, ASCII only, bounded to 256 bytes of input.
-// TODO(server): use internal/safetext once it lands on main.
-func Quote(s string) string {
-	const max = 256
-	if len(s) > max {
-		return strconv.QuoteToASCII(s[:max]) + "..."
-	}
-	return strconv.QuoteToASCII(s)
-}
 
 // maxChecked bounds the certificates whose check is remembered.
 const maxChecked = 1024
@@ -64,6 +59,7 @@ type SourceChecker struct {
 	mu      sync.Mutex
 	checked map[[32]byte]checkedCert
 	now     func() time.Time
+	parses  int // full checks done (tests)
 }
 
 type checkedCert struct {
@@ -111,6 +107,7 @@ func (sc *SourceChecker) check(cert *tls.Certificate) string {
 	if !ok {
 		cc = checkSourceCert(cert)
 		sc.mu.Lock()
+		sc.parses++
 		if len(sc.checked) >= maxChecked {
 			// Forget one (any) entry: the bound matters, not which.
 			for k := range sc.checked {
@@ -125,7 +122,7 @@ func (sc *SourceChecker) check(cert *tls.Certificate) string {
 		return cc.reason
 	}
 	if now := sc.now(); now.After(cc.leaf.NotAfter) {
-		return fmt.Sprintf("certificate %s expired on %s", Quote(cc.leaf.Subject.String()), cc.leaf.NotAfter.UTC().Format(time.RFC3339))
+		return fmt.Sprintf("certificate %s expired on %s", safetext.Quote(cc.leaf.Subject.String()), cc.leaf.NotAfter.UTC().Format(time.RFC3339))
 	}
 	return ""
 }
