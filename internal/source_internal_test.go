@@ -13,7 +13,9 @@ type fixedSource struct {
 	err  error
 }
 
-func (f fixedSource) GetCertificate(*tls.ClientHelloInfo) (*tls.Certificate, error) { return f.cert, f.err }
+func (f fixedSource) GetCertificate(*tls.ClientHelloInfo) (*tls.Certificate, error) {
+	return f.cert, f.err
+}
 
 func TestSourceCheckerOncePerCertificate(t *testing.T) {
 	ca := testpki.NewCA(t)
