@@ -247,7 +247,10 @@ type CertificateSource interface {
 // checked once (remembered by a hash of its leaf, for up to 1024
 // certificates) and only its expiry again at each handshake. An error or a
 // nil certificate from src fails the handshake as well, logged with the
-// client's SNI name. src must be safe for concurrent use.
+// client's SNI name (CauseCertificateSource). src must be safe for
+// concurrent use. The first handshake for a name an ACME source has no
+// certificate for yet waits while it obtains one: raise
+// WithHandshakeTimeout if the CA takes longer than the 10-second default.
 //
 // It cannot be combined with WithCertificate or WithKeyPairFiles (the
 // constructor says so): a source that should fall back to a fixed
