@@ -167,6 +167,27 @@ func TestIntegrationPeerCheck(t *testing.T) {
 			if _, ok := s.log.waitFor(regexp.MustCompile(`WithPeerCheck.*spiffe://example.org/db`), 5*time.Second); !ok {
 				t.Fatalf("listener log: %q", s.log.String())
 			}
+			// Resumption with openssl s_client: the saved session of an
+			// allowed client is refused once the check refuses its SAN.
+			sess := dir + "/sess-" + v.name + ".pem"
+			args := []string{"s_client", "-connect", "127.0.0.1:" + s.port, "-servername", "localhost", v.opensslFlag, "-CAfile", p.caFile, "-cert", allowedCrt, "-key", allowedKey, "-ign_eof"}
+			req := "GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+			r = runIntegPeer(t, req, openssl, append(args, "-sess_out", sess)...)
+			if !strings.Contains(r.stdout, "proto=HTTP/1.1") {
+				t.Fatalf("openssl s_client, allowed: %v", r)
+			}
+			r = runIntegPeer(t, req, openssl, append(args, "-sess_in", sess)...)
+			if !strings.Contains(r.stdout, "Reused, TLSv1.") || !strings.Contains(r.stdout, "proto=HTTP/1.1") {
+				t.Fatalf("openssl s_client, resumed: %v", r)
+			}
+			a.set()
+			r = runIntegPeer(t, req, openssl, append(args, "-sess_in", sess)...)
+			if !strings.Contains(r.stdout, "Reused, TLSv1.") || strings.Contains(r.stdout, "proto=HTTP/1.1") {
+				t.Fatalf("openssl s_client, resumed after the check started refusing: %v", r)
+			}
+			if calls := a.resumed(); len(calls) < 2 || !calls[len(calls)-1] {
+				t.Fatalf("the check did not see the resumed handshake: %v", calls)
+			}
 		})
 		t.Run("client/"+v.name, func(t *testing.T) {
 			srv := startIntegPeer(t, openssl, "s_server", "-accept", "127.0.0.1:0", "-cert", p.serverCrt, "-key", p.serverKy, v.opensslFlag, "-rev")
