@@ -74,6 +74,15 @@ func TestPeerCheckServer(t *testing.T) {
 			client := func(c tls.Certificate, cache tls.ClientSessionCache) *tls.Config {
 				return &tls.Config{RootCAs: ca.Pool(), ServerName: "localhost", MinVersion: v, MaxVersion: v, Certificates: []tls.Certificate{c}, ClientSessionCache: cache}
 			}
+			// The library's own verification comes first: a certificate
+			// from another CA never reaches the check.
+			other := testpki.NewCA(t).Issue(t, testpki.ExtKeyUsage(x509.ExtKeyUsageClientAuth), testpki.Names("spiffe://example.org/web")).TLS()
+			if _, err := dialTLS(t, s.addr, client(other, nil)); err == nil {
+				t.Fatal("a client certificate from another CA was accepted")
+			}
+			if n := len(a.resumed()); n != 0 {
+				t.Fatalf("the check ran %d times for a chain the library refused", n)
+			}
 			if _, err := dialTLS(t, s.addr, client(bad, nil)); err == nil {
 				t.Fatal("a client outside the allow-list was accepted")
 			}
@@ -110,7 +119,11 @@ func TestPeerCheckClient(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			cfg.ServerName, cfg.MinVersion, cfg.MaxVersion = "a.example", v, v
+			cfg.ServerName, cfg.MinVersion, cfg.MaxVersion = "b.example", v, v
+			if _, err := dialTLS(t, s.addr, cfg); err == nil || errors.Is(err, errDenied) || len(a.resumed()) != 0 {
+				t.Fatalf("wrong host name: %v; the check ran %d times before the library's hostname check", err, len(a.resumed()))
+			}
+			cfg.ServerName = "a.example"
 			_, err = dialTLS(t, s.addr, cfg)
 			if !errors.Is(err, errDenied) {
 				t.Fatalf("server outside the allow-list: %v", err)
