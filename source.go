@@ -54,21 +54,11 @@ const plainHTTPReply = "HTTP/1.0 400 Bad Request\r\n\r\nClient sent an HTTP requ
 // it yet.
 func replyPlainHTTP(err error) {
 	re, ok := errors.AsType[tls.RecordHeaderError](err)
-	if !ok || re.Conn == nil || !looksLikeHTTPRequest(re.RecordHeader) {
+	if !ok || re.Conn == nil || !looksLikeHTTPRequest(re.RecordHeader[:]) {
 		return
 	}
 	re.Conn.SetWriteDeadline(time.Now().Add(time.Second))
 	io.WriteString(re.Conn, plainHTTPReply)
-}
-
-// looksLikeHTTPRequest reports whether the first five bytes of a
-// connection are the start of an HTTP/1.x request line.
-func looksLikeHTTPRequest(hdr [5]byte) bool {
-	switch string(hdr[:]) {
-	case "GET /", "HEAD ", "POST ", "PUT /", "OPTIO", "DELET", "PATCH", "CONNE", "TRACE":
-		return true
-	}
-	return false
 }
 
 // fixedCertificates returns the certificates of ids when none of them is
