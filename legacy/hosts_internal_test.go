@@ -7,7 +7,7 @@ import "testing"
 // A-label, whichever form ForHosts was given.
 func TestCoversUnicode(t *testing.T) {
 	for _, scope := range []string{"bücher.example", "xn--bcher-kva.example"} {
-		o := Allow(ForHosts(scope, "*.café.example")).(*option)
+		o := allow([]Scope{ForHosts(scope, "*.café.example")})
 		if len(o.errs) > 0 {
 			t.Fatal(o.errs)
 		}
