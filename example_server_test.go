@@ -18,6 +18,7 @@ import (
 	"net/url"
 	"os"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/tlsdefault/tlsdefault"
@@ -339,22 +340,45 @@ func ExamplePeerCheckError() {
 }
 
 // An encrypted private key (`openssl pkcs8 -topk8 -v2 aes-256-cbc`, or
-// `openssl genpkey -aes256`), with its password read from a secret file
-// each time the key is read. Not run: it needs the files.
+// `openssl genpkey -aes256`), with its password read each time the key is
+// read; a real server would read it from a secret file or an agent.
 func ExampleWithKeyPassword() {
-	ln, err := tlsdefault.Listen("tcp", ":8443",
-		tlsdefault.WithKeyPairFiles("cert.pem", "key.pem"),
-		tlsdefault.WithKeyPassword(func() ([]byte, error) {
-			return os.ReadFile("/run/secrets/tls-key-password")
-		}))
+	password := func() ([]byte, error) {
+		return []byte("correct-horse"), nil // e.g. os.ReadFile("/run/secrets/tls-key-password")
+	}
+	ln, err := tlsdefault.Listen("tcp", "127.0.0.1:0",
+		tlsdefault.WithKeyPairFiles("testdata/encrypted-key/cert.pem", "testdata/encrypted-key/key.pem"),
+		tlsdefault.WithKeyPassword(password))
 	if err != nil {
 		log.Fatal(err)
 	}
-	srv, err := tlsdefault.NewServer(ln, http.NotFoundHandler())
+	srv, err := tlsdefault.NewServer(ln, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintln(w, "served with the decrypted key")
+	}))
 	if err != nil {
 		log.Fatal(err)
 	}
-	log.Fatal(srv.Serve(ln))
+	go srv.Serve(ln)
+	defer srv.Close()
+
+	client, err := tlsdefault.NewClient(tlsdefault.WithCAFile("testdata/encrypted-key/cert.pem"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	resp, err := client.Get("https://" + ln.Addr().String())
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer resp.Body.Close()
+	io.Copy(os.Stdout, resp.Body)
+
+	_, err = tlsdefault.Listen("tcp", "127.0.0.1:0",
+		tlsdefault.WithKeyPairFiles("testdata/encrypted-key/cert.pem", "testdata/encrypted-key/key.pem"),
+		tlsdefault.WithKeyPassword(func() ([]byte, error) { return []byte("wrong"), nil }))
+	fmt.Println(strings.Contains(err.Error(), "testdata/encrypted-key/key.pem: the password of WithKeyPassword does not decrypt the key"))
+	// Output:
+	// served with the decrypted key
+	// true
 }
 
 // ServerConfig with no certificate option: a CLIENT_AUTH-like config for
