@@ -355,3 +355,52 @@ func TestPlainHTTPOnTLSPort(t *testing.T) {
 }
 
 var _ = x509.ParseCertificate
+
+// BenchmarkServerHandshake compares a full TLS 1.3 handshake with a fixed
+// certificate and with the same certificate from a CertificateSource
+// (policy checked once, expiry at each handshake), over an in-memory pipe.
+func BenchmarkServerHandshake(b *testing.B) {
+	ca := testpki.NewCA(b)
+	cert := ca.Server(b).TLS()
+	for _, bc := range []struct {
+		name string
+		opt  tlsdefault.Option
+	}{
+		{"certificate", tlsdefault.WithCertificate(cert)},
+		{"source", tlsdefault.WithCertificateSource(sourceFunc(func(*tls.ClientHelloInfo) (*tls.Certificate, error) { return &cert, nil }))},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			cfg, err := tlsdefault.ServerConfig(bc.opt)
+			if err != nil {
+				b.Fatal(err)
+			}
+			client := &tls.Config{RootCAs: ca.Pool(), ServerName: "localhost"}
+			b.ReportAllocs()
+			for b.Loop() {
+				c, s := net.Pipe()
+				done := make(chan error, 1)
+				go func() {
+					ts := tls.Server(s, cfg)
+					err := ts.Handshake()
+					if err == nil {
+						_, err = ts.Write([]byte("x"))
+					}
+					s.Close()
+					done <- err
+				}()
+				tc := tls.Client(c, client)
+				var one [1]byte
+				if err := tc.Handshake(); err != nil {
+					b.Fatal(err)
+				}
+				if _, err := io.ReadFull(tc, one[:]); err != nil {
+					b.Fatal(err)
+				}
+				c.Close()
+				if err := <-done; err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
