@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/tlsdefault/tlsdefault/internal"
 	"github.com/tlsdefault/tlsdefault/internal/safetext"
 )
 
@@ -122,6 +123,11 @@ const (
 	// can mean a missing client certificate as well as no common suite
 	// when the handshake's course is not known (Diagnose).
 	CauseAlert
+	// CauseCertificateSource (server side): the WithCertificateSource
+	// source returned an error, no certificate, or one the policy refuses
+	// (key below the floor, expired, does not parse); the log line names
+	// the SNI name the client asked for.
+	CauseCertificateSource
 
 	numCauses // keep last
 )
@@ -154,6 +160,7 @@ var causeNames = [...]string{
 	CauseNoCommonProtocol:   "no common application protocol",
 	CausePeerCheck:          "peer check refused",
 	CauseAlert:              "peer sent an alert",
+	CauseCertificateSource:  "certificate source failed",
 }
 
 // String returns a short lower-case name of the cause, such as
@@ -324,3 +331,9 @@ func (e *PolicyError) Error() string {
 	}
 	return fmt.Sprintf("tlsdefault: %s's %s%s refused: %s", e.Peer, role, subject, e.Reason)
 }
+
+// PeerCheckError is a peer refused by a check given to WithPeerCheck: on a
+// client, the server; on a server (in the listener's log), the client. It
+// wraps the check's error, which errors.Is and errors.As reach; a
+// *HandshakeError with CausePeerCheck wraps it in turn.
+type PeerCheckError = internal.PeerCheckError

@@ -205,14 +205,6 @@ func (e *legacyScopeError) Error() string {
 	return fmt.Sprintf("tlsdefault: %s negotiated %s with %s, which only package legacy allows, and legacy mode does not cover this host", safetext.Escape(who, safetext.MaxLen), tls.VersionName(e.version), tls.CipherSuiteName(e.cipherSuite))
 }
 
-// peerCheckError is the refusal of a check given with WithPeerCheck.
-type peerCheckError struct{ err error }
-
-func (e *peerCheckError) Error() string {
-	return "tlsdefault: WithPeerCheck refused the peer: " + e.err.Error()
-}
-func (e *peerCheckError) Unwrap() error { return e.err }
-
 // ssl3Reason is said whenever the peer speaks only SSL 3.0.
 const ssl3Reason = "the peer speaks only SSL 3.0, which Go cannot speak at all, not even with package legacy (crypto/tls removed it; POODLE broke it); put a TLS-terminating proxy in front of the old peer (for example stunnel or nginx with an OpenSSL built for SSL 3.0), or replace it"
 
@@ -239,7 +231,8 @@ func classify(err error, in diagInfo) *HandshakeError {
 	var (
 		policy   *PolicyError
 		scope    *legacyScopeError
-		check    *peerCheckError
+		check    *PeerCheckError
+		source   *internal.SourceError
 		unknown  x509.UnknownAuthorityError
 		hostname x509.HostnameError
 		invalid  x509.CertificateInvalidError
@@ -264,7 +257,10 @@ func classify(err error, in diagInfo) *HandshakeError {
 
 	switch {
 	case errors.As(err, &check):
-		return set(self, CausePeerCheck, "the check given with WithPeerCheck refused the %s: %s", peer, safetext.Escape(check.err.Error(), 512))
+		return set(self, CausePeerCheck, "the check given with WithPeerCheck refused the %s: %s", peer, safetext.Escape(check.Err.Error(), 512))
+
+	case errors.As(err, &source):
+		return set(self, CauseCertificateSource, "this server's certificate source had no certificate it may present to this client (the client was refused; fix the source, or its HostPolicy if the name is not meant to be served)")
 
 	case errors.As(err, &scope):
 		return classifyScope(he, in, peer, self)
