@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/tlsdefault/tlsdefault/internal"
 	"github.com/tlsdefault/tlsdefault/internal/safetext"
 )
 
@@ -24,8 +25,9 @@ const (
 	// CauseUnknown: not classified; Reason and Err say what is known.
 	CauseUnknown Cause = iota
 
-	// The peer's certificate (the server's, on a client; the client's on
-	// a server the peer-certificate causes below apply) was not verified.
+	// The causes from CauseSelfSigned to CauseBadCertificate are a
+	// server's certificate that a client refused; a server that refuses a
+	// client's certificate reports CausePeerCertRefused.
 
 	// CauseSelfSigned: the server's certificate is self-signed (its own
 	// issuer) and is not one of the trusted certificates. Fix: trust it
@@ -97,7 +99,8 @@ const (
 
 	// CauseTimeout: the handshake did not complete within the handshake
 	// timeout (WithHandshakeTimeout, http.Transport.TLSHandshakeTimeout).
-	// Err is ErrHandshakeTimeout.
+	// Err is ErrHandshakeTimeout (from Diagnose, the connection's
+	// deadline error).
 	CauseTimeout
 	// CausePlainHTTP: the peer answered in plain HTTP, not TLS.
 	CausePlainHTTP
@@ -120,6 +123,11 @@ const (
 	// can mean a missing client certificate as well as no common suite
 	// when the handshake's course is not known (Diagnose).
 	CauseAlert
+	// CauseCertificateSource (server side): the WithCertificateSource
+	// source returned an error, no certificate, or one the policy refuses
+	// (key below the floor, expired, does not parse); the log line names
+	// the SNI name the client asked for.
+	CauseCertificateSource
 
 	numCauses // keep last
 )
@@ -152,6 +160,7 @@ var causeNames = [...]string{
 	CauseNoCommonProtocol:   "no common application protocol",
 	CausePeerCheck:          "peer check refused",
 	CauseAlert:              "peer sent an alert",
+	CauseCertificateSource:  "certificate source failed",
 }
 
 // String returns a short lower-case name of the cause, such as
@@ -213,19 +222,25 @@ type HandshakeError struct {
 	Certificate *x509.Certificate
 	// Reason explains the failure and what to do about it, for people.
 	Reason string
-	// Err is the error from crypto/tls (or ErrHandshakeTimeout).
+	// Err is the error from crypto/tls; for CauseTimeout it is
+	// ErrHandshakeTimeout (from Diagnose: the deadline error of the
+	// connection).
 	Err error
 
 	alert    tls.AlertError
 	hasAlert bool
 }
 
-// Error returns "tlsdefault: handshake with HOST failed: REASON: ERR", with
-// control characters of the peer's text escaped.
+// Error returns "tlsdefault: handshake with HOST failed: REASON: ERR" (without
+// "with HOST" when Host is empty), with control characters of the peer's
+// text escaped and ERR cut after 1 KiB.
 func (e *HandshakeError) Error() string {
 	var b strings.Builder
-	b.WriteString("tlsdefault: handshake with ")
-	b.WriteString(safetext.Escape(e.Host, safetext.MaxLen))
+	b.WriteString("tlsdefault: handshake")
+	if e.Host != "" {
+		b.WriteString(" with ")
+		b.WriteString(safetext.Escape(e.Host, safetext.MaxLen))
+	}
 	b.WriteString(" failed")
 	if e.Reason != "" {
 		b.WriteString(": ")
@@ -317,3 +332,9 @@ func (e *PolicyError) Error() string {
 	}
 	return fmt.Sprintf("tlsdefault: %s's %s%s refused: %s", e.Peer, role, subject, e.Reason)
 }
+
+// PeerCheckError is a peer refused by a check given to WithPeerCheck: on a
+// client, the server; on a server (in the listener's log), the client. It
+// wraps the check's error, which errors.Is and errors.As reach; a
+// *HandshakeError with CausePeerCheck wraps it in turn.
+type PeerCheckError = internal.PeerCheckError

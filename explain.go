@@ -39,7 +39,9 @@ import (
 // suite" as well as "a client certificate is required", is CauseAlert
 // here, while NewClient, which watches the handshake, tells them apart.
 // The name dialled is taken from the error where it says it; Host is
-// otherwise empty.
+// otherwise empty. Over TLS 1.3 a server refuses the client certificate
+// after the client's side of the handshake is done: that refusal is the
+// error of the first Read (or Write), and Diagnose classifies it as well.
 func Diagnose(err error) *HandshakeError {
 	if err == nil {
 		return nil
@@ -75,6 +77,8 @@ type diagInfo struct {
 	watched       bool
 	certRequested bool // the server sent a CertificateRequest
 	certSent      bool // and this client answered with a certificate
+	certWithheld  bool // this client has certificates, none of them for the CAs the server named
+	acceptableCAs []string
 	afterFinished bool // the failure came after the client's Finished (TLS 1.3)
 	serverHello   bool // the server's ServerHello arrived
 	version       uint16
@@ -86,6 +90,7 @@ type diagInfo struct {
 // Alert numbers from RFC 8446 section 6 that the classifier uses.
 const (
 	alertCloseNotify          = 0
+	alertBadRecordMAC         = 20
 	alertHandshakeFailure     = 40
 	alertBadCertificate       = 42
 	alertUnsupportedCert      = 43
@@ -101,6 +106,26 @@ const (
 	alertCertificateRequired  = 116
 	alertNoApplicationProto   = 120
 )
+
+// localAlert extracts the alert crypto/tls sent itself because of a
+// record it could not accept ("local error": *net.OpError wrapping the
+// unexported alert type).
+func localAlert(err error) (tls.AlertError, bool) {
+	var op *net.OpError
+	if !errors.As(err, &op) || op.Op != "local error" || op.Err == nil {
+		return 0, false
+	}
+	v := reflect.ValueOf(op.Err)
+	if v.Kind() == reflect.Uint8 && v.Type().PkgPath() == "crypto/tls" {
+		return tls.AlertError(v.Uint()), true
+	}
+	return 0, false
+}
+
+func isLocalAlert(err error, a tls.AlertError) bool {
+	l, ok := localAlert(err)
+	return ok && l == a
+}
 
 // remoteAlert extracts the alert of a "remote error" from crypto/tls, which
 // reports a received alert as *net.OpError{Op: "remote error"} wrapping an
@@ -141,7 +166,8 @@ const (
 func tlsText(msg string) textClass {
 	switch {
 	case strings.Contains(msg, "tls: server selected unsupported protocol version 300"),
-		strings.Contains(msg, "tls: client offered only unsupported versions: [300]"):
+		strings.Contains(msg, "tls: client offered only unsupported versions: []"):
+		// A ClientHello of version 3.0 offers no version crypto/tls knows.
 		return textSSL3
 	case strings.Contains(msg, "tls: server selected unsupported protocol version "),
 		strings.Contains(msg, "tls: client offered only unsupported versions: "):
@@ -152,8 +178,7 @@ func tlsText(msg string) textClass {
 		return textNoSuite
 	case strings.Contains(msg, "tls: client didn't provide a certificate"):
 		return textNoClientCert
-	case strings.Contains(msg, "tls: client requested unsupported application protocols"),
-		strings.Contains(msg, "tls: server selected unadvertised ALPN protocol"):
+	case strings.Contains(msg, "tls: client requested unsupported application protocols"):
 		return textALPN
 	case strings.Contains(msg, "insecure algorithm"):
 		return textInsecureSigAlg
@@ -181,14 +206,6 @@ func (e *legacyScopeError) Error() string {
 	return fmt.Sprintf("tlsdefault: %s negotiated %s with %s, which only package legacy allows, and legacy mode does not cover this host", safetext.Escape(who, safetext.MaxLen), tls.VersionName(e.version), tls.CipherSuiteName(e.cipherSuite))
 }
 
-// peerCheckError is the refusal of a check given with WithPeerCheck.
-type peerCheckError struct{ err error }
-
-func (e *peerCheckError) Error() string {
-	return "tlsdefault: WithPeerCheck refused the peer: " + e.err.Error()
-}
-func (e *peerCheckError) Unwrap() error { return e.err }
-
 // ssl3Reason is said whenever the peer speaks only SSL 3.0.
 const ssl3Reason = "the peer speaks only SSL 3.0, which Go cannot speak at all, not even with package legacy (crypto/tls removed it; POODLE broke it); put a TLS-terminating proxy in front of the old peer (for example stunnel or nginx with an OpenSSL built for SSL 3.0), or replace it"
 
@@ -215,7 +232,8 @@ func classify(err error, in diagInfo) *HandshakeError {
 	var (
 		policy   *PolicyError
 		scope    *legacyScopeError
-		check    *peerCheckError
+		check    *PeerCheckError
+		source   *internal.SourceError
 		unknown  x509.UnknownAuthorityError
 		hostname x509.HostnameError
 		invalid  x509.CertificateInvalidError
@@ -233,9 +251,17 @@ func classify(err error, in diagInfo) *HandshakeError {
 		return set(peer, CauseTimeout, "the server accepted the connection but did not complete the handshake within %s; it may be overloaded, behind a firewall that drops TLS, or not a TLS server (one that waits for the client to speak); check the port, or give more time (WithHandshakeTimeout)", in.timeout)
 	}
 
+	if !in.watched && in.side == "client" && errors.Is(err, os.ErrDeadlineExceeded) {
+		// Diagnose: a deadline of the connection, which its caller set.
+		return set(peer, CauseTimeout, "the server did not complete the handshake before the connection's deadline; it may be overloaded, behind a firewall that drops TLS, or not a TLS server; check the port, or give more time")
+	}
+
 	switch {
 	case errors.As(err, &check):
-		return set(self, CausePeerCheck, "the check given with WithPeerCheck refused the %s: %s", peer, safetext.Escape(check.err.Error(), 512))
+		return set(self, CausePeerCheck, "the check given with WithPeerCheck refused the %s: %s", peer, safetext.Escape(check.Err.Error(), 512))
+
+	case errors.As(err, &source):
+		return set(self, CauseCertificateSource, "this server's certificate source had no certificate it may present to this client (the client was refused; fix the source, or its HostPolicy if the name is not meant to be served)")
 
 	case errors.As(err, &scope):
 		return classifyScope(he, in, peer, self)
@@ -282,8 +308,17 @@ func classify(err error, in diagInfo) *HandshakeError {
 	case he.hasAlert:
 		return classifyAlert(he, in, peer, self)
 
+	case in.side == "server" && in.version == tls.VersionTLS13 && isLocalAlert(err, alertBadRecordMAC):
+		// A TLS 1.3 client that refuses this server's certificate sends
+		// its alert under keys this server cannot read yet: OpenSSL's
+		// clients (curl, Python, openssl s_client) do.
+		return set(peer, CauseServerCertRefused, "the client's answer to this server's certificate did not decrypt, which is how clients built on OpenSSL (curl, Python, openssl s_client) send their refusal over TLS 1.3: the client most likely does not trust this server's certificate; it must trust the CA that issued it, and the certificate must list the name the client dials")
+
 	case errors.As(err, &record):
-		if looksLikeHTTP(record.RecordHeader[:]) {
+		if looksLikeHTTP(record.RecordHeader[:]) || (in.side == "server" && looksLikeHTTPRequest(record.RecordHeader[:])) {
+			if in.side == "server" {
+				return set(peer, CausePlainHTTP, "the client sent a plain HTTP request to this TLS port; it must use https://")
+			}
 			return set(peer, CausePlainHTTP, "the %s answered in plain HTTP, not TLS: this port speaks http://, not https://; use the %s's TLS port", peer, peer)
 		}
 		if record.RecordHeader[0] == 0x16 && record.RecordHeader[1] == 3 && record.RecordHeader[2] == 0 {
@@ -296,7 +331,7 @@ func classify(err error, in diagInfo) *HandshakeError {
 			if in.certSent {
 				return set(peer, CauseClientCertRefused, "the server closed the connection after this client sent its certificate, without saying why: it most likely refused the certificate; check that the server trusts the CA that issued it and that it is a valid client certificate")
 			}
-			return set(peer, CauseClientCertRequired, "the server asked for a client certificate, this client had none, and the server closed the connection: it requires one; give it with WithCertificate or WithKeyPairFiles")
+			return set(peer, CauseClientCertRequired, "the server asked for a client certificate, %s, and the server closed the connection: it requires one; %s", noCertWords(in), noCertFix(in))
 		}
 		if in.side == "server" {
 			return set(peer, CausePeerClosed, "the client closed the connection during the handshake, without an alert; it may not trust this server's certificate, or it gave up (a scanner, a health check that only connects)")
@@ -334,7 +369,7 @@ func sniWords(in diagInfo) string {
 // legacy; only those two causes name it.
 func legacyWords(in diagInfo) string {
 	if in.legacy && (in.inScope || !in.legacyScoped) {
-		return "legacy mode was on for this peer and still did not help: Go cannot reach DHE-only or SSL 3.0 peers, and a TLS 1.2 peer that signs only with SHA-1 needs GODEBUG=tlssha1=1 in the program (see package legacy)"
+		return "legacy mode was on for this peer and still did not help: Go cannot reach DHE-only or SSL 3.0 peers, and a TLS 1.2 peer that signs only with SHA-1 is reachable only with GODEBUG=tlssha1=1, which weakens every TLS connection of the process (see package legacy)"
 	}
 	return "if you must talk to this old peer, package legacy is the explicit opt-in: legacy.Allow(legacy.ForHosts(...)) limits it to that peer"
 }
@@ -411,11 +446,14 @@ func classifyAlert(he *HandshakeError, in diagInfo, peer, self string) *Handshak
 	case alertProtocolVersion:
 		return classifyVersion(he, in, peer, self, false)
 	case alertCertificateRequired:
+		if in.watched && in.certRequested {
+			return set(peer, CauseClientCertRequired, "the server requires a client certificate, and %s; %s", noCertWords(in), noCertFix(in))
+		}
 		return set(peer, CauseClientCertRequired, "the server requires a client certificate and none was sent; give one with WithCertificate or WithKeyPairFiles")
 	case alertHandshakeFailure, alertInsufficientSecurity:
 		switch {
 		case in.watched && in.certRequested && !in.certSent:
-			return set(peer, CauseClientCertRequired, "the server asked for a client certificate, this client had none to give, and the server refused the handshake (%s): it requires one; give it with WithCertificate or WithKeyPairFiles", name)
+			return set(peer, CauseClientCertRequired, "the server asked for a client certificate, %s, and the server refused the handshake (%s): it requires one; %s", noCertWords(in), name, noCertFix(in))
 		case in.watched && in.certRequested:
 			return set(peer, CauseClientCertRefused, "the server refused the handshake (%s) after this client sent its certificate: it most likely refused the certificate; check that the server trusts the CA that issued it", name)
 		case in.watched && in.serverHello:
@@ -426,7 +464,12 @@ func classifyAlert(he *HandshakeError, in diagInfo, peer, self string) *Handshak
 		return set(peer, CauseAlert, "the server refused the handshake (%s): either it accepts none of the cipher suites this client offered (%s), or it requires a client certificate and none was sent; NewClient tells these apart", name, suiteSummary(in))
 	case alertBadCertificate, alertUnsupportedCert, alertCertificateRevoked, alertCertificateExpired, alertCertificateUnknown, alertUnknownCA, alertAccessDenied:
 		if in.watched && in.certRequested && !in.certSent {
-			return set(peer, CauseClientCertRequired, "the server asked for a client certificate, this client had none to give, and the server refused the handshake (%s): it requires one; give it with WithCertificate or WithKeyPairFiles", name)
+			return set(peer, CauseClientCertRequired, "the server asked for a client certificate, %s, and the server refused the handshake (%s): it requires one; %s", noCertWords(in), name, noCertFix(in))
+		}
+		if !in.watched && a == alertBadCertificate {
+			// crypto/tls servers send bad_certificate also for a
+			// missing certificate over TLS 1.2.
+			return set(peer, CauseClientCertRefused, "the server refused this client's certificate (%s), or requires one and none was sent; %s", name, refusedAdvice(a))
 		}
 		return set(peer, CauseClientCertRefused, "the server refused this client's certificate (%s); %s", name, refusedAdvice(a))
 	case alertNoApplicationProto:
@@ -437,6 +480,37 @@ func classifyAlert(he *HandshakeError, in diagInfo, peer, self string) *Handshak
 		return set(peer, CausePeerClosed, "the server closed the handshake (%s)", name)
 	}
 	return set(peer, CauseAlert, "the server sent the alert %q", name)
+}
+
+// noCertWords says why no client certificate was sent.
+func noCertWords(in diagInfo) string {
+	if in.certWithheld {
+		return "and none of this client's certificates was issued by a CA it names (" + caList(in.acceptableCAs) + "), so none was sent"
+	}
+	return "this client had none to give"
+}
+
+func noCertFix(in diagInfo) string {
+	if in.certWithheld {
+		return "use a certificate issued by one of those CAs"
+	}
+	return "give it with WithCertificate or WithKeyPairFiles"
+}
+
+// caList quotes at most three CA names the server sent.
+func caList(names []string) string {
+	if len(names) == 0 {
+		return "none named"
+	}
+	var q []string
+	for i, n := range names {
+		if i == 3 {
+			q = append(q, fmt.Sprintf("and %d more", len(names)-3))
+			break
+		}
+		q = append(q, safetext.QuoteN(n, 128))
+	}
+	return strings.Join(q, ", ")
 }
 
 func refusedAdvice(a tls.AlertError) string {
@@ -665,6 +739,16 @@ func looksLikeHTTP(b []byte) bool {
 	return strings.HasPrefix(s, "HTTP") || strings.HasPrefix(s, "<htm") || strings.HasPrefix(s, "<HTM") || strings.HasPrefix(s, "<!DO") || strings.HasPrefix(s, "<!do")
 }
 
+// looksLikeHTTPRequest reports the first bytes of an HTTP/1 request.
+func looksLikeHTTPRequest(b []byte) bool {
+	for _, m := range []string{"GET /", "HEAD ", "POST ", "PUT /", "DELET", "OPTIO", "PATCH", "CONNE", "TRACE"} {
+		if string(b) == m {
+			return true
+		}
+	}
+	return false
+}
+
 // isClosed reports a connection the peer closed or reset.
 func isClosed(err error) bool {
 	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) || errors.Is(err, net.ErrClosed)
@@ -698,9 +782,11 @@ func suiteSummary(in diagInfo) string {
 	return "ECDHE key exchange with AES-GCM or ChaCha20-Poly1305"
 }
 
+// orNone describes the trust sources, or says they are as configured when
+// the classifier was not told (Diagnose).
 func orNone(s string) string {
 	if s == "" {
-		return "no trust source"
+		return "as configured"
 	}
 	return s
 }

@@ -102,3 +102,22 @@ func TestWidenForHTTP2(t *testing.T) {
 		}
 	}
 }
+
+func TestMinRSABits(t *testing.T) {
+	scoped := &mode{hosts: []string{"old.test"}}
+	for _, tc := range []struct {
+		m    *mode
+		host string
+		want int
+	}{
+		{scoped, "old.test", 1024},
+		{scoped, "OLD.test.", 1024},
+		{scoped, "new.test", internal.MinRSABits},
+		{scoped, "", internal.MinRSABits},
+		{&mode{}, "any.test", 1024},
+	} {
+		if got := tc.m.MinRSABits(tc.host); got != tc.want {
+			t.Errorf("MinRSABits(%q) with hosts %v = %d, want %d", tc.host, tc.m.hosts, got, tc.want)
+		}
+	}
+}
