@@ -28,7 +28,14 @@ type snapshotCache struct {
 	at    time.Time // when read
 	mtime time.Time // the directory's modification time then
 	certs []parsedCert
+	// seen holds the DER of every CA a reading found, for Removed
+	// (bounded: a directory that churns through more CAs than that
+	// forgets the oldest).
+	seen map[string]bool
 }
+
+// maxSeen bounds snapshotCache.seen.
+const maxSeen = 100000
 
 // current returns the CAs the directory holds, read again when the
 // directory changed or the last reading is older than snapshotTTL.
@@ -45,6 +52,12 @@ func (d *hashDir) current() []parsedCert {
 	for _, h := range d.hashes() {
 		found, _ := d.lookup(h)
 		certs = append(certs, found...)
+	}
+	if c.seen == nil || len(c.seen) > maxSeen {
+		c.seen = make(map[string]bool)
+	}
+	for _, pc := range certs {
+		c.seen[string(pc.cert.Raw)] = true
 	}
 	c.ok, c.at, c.certs = err == nil, now, certs
 	if err == nil {
@@ -139,8 +152,8 @@ func (d *hashDir) stillHas(cert *x509.Certificate, own func([]*x509.Certificate)
 }
 
 // Removed reports whether cert was read from one of the pool's hashed
-// capath directories (by [Pool.Verify] or [Pool.CertPoolNow]) and is no
-// longer found there under its subject hash. A resumed TLS session carries
+// capath directories by [Pool.CertPoolNow] and is no longer found there
+// under its subject hash. A resumed TLS session carries
 // the chain verified when it began; Removed tells whether the CA that
 // anchored it has been deleted since, which the pools' own checks do not
 // see on resumption.
@@ -170,16 +183,9 @@ func (p *Pool) Removed(cert *x509.Certificate) bool {
 	return true
 }
 
-// hasRead reports whether cert is among the certificates read from d.
+// hasRead reports whether a reading of d for CertPoolNow found cert.
 func (d *hashDir) hasRead(cert *x509.Certificate) bool {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	for _, cf := range d.cache {
-		for _, pc := range cf.certs {
-			if bytes.Equal(pc.cert.Raw, cert.Raw) {
-				return true
-			}
-		}
-	}
-	return false
+	d.snap.mu.Lock()
+	defer d.snap.mu.Unlock()
+	return d.snap.seen[string(cert.Raw)]
 }
