@@ -369,3 +369,43 @@ func TestCAPathDeletionTakesEffect(t *testing.T) {
 		t.Fatalf("CA added back not trusted: %v", err)
 	}
 }
+
+// A session cache shared between configs with different trust never
+// resumes into acceptance: a session a config trusting X made with X's
+// server is not accepted by a config that trusts only Y, with a cafile or a
+// hashed capath.
+func TestSharedSessionCacheKeepsTrust(t *testing.T) {
+	x, y := testpki.NewCA(t), testpki.NewCA(t)
+	xDir, _ := hashedDir(t, x)
+	yDir, _ := hashedDir(t, y)
+	for _, v := range []uint16{tls.VersionTLS12, tls.VersionTLS13} {
+		srv := plainServer(x.Server(t))
+		srv.MaxVersion = v
+		for src, opts := range map[string][2]tlsdefault.Option{
+			"cadata": {tlsdefault.WithCAData(x.CertPEM()), tlsdefault.WithCAData(y.CertPEM())},
+			"capath": {tlsdefault.WithCAPath(xDir), tlsdefault.WithCAPath(yDir)},
+		} {
+			trustsX, err := tlsdefault.ClientConfig(opts[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			trustsY, err := tlsdefault.ClientConfig(opts[1])
+			if err != nil {
+				t.Fatal(err)
+			}
+			trustsY.ClientSessionCache = trustsX.ClientSessionCache
+			var cs tls.ConnectionState
+			for range 2 {
+				if cs, err = handshake(t, trustsX, srv); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if !cs.DidResume {
+				t.Fatalf("%s %s: no resumption with the same config; the test needs one", tls.VersionName(v), src)
+			}
+			if cs, err := handshake(t, trustsY, srv); err == nil {
+				t.Errorf("%s %s: a config trusting only Y accepted X's server (resumed: %v)", tls.VersionName(v), src, cs.DidResume)
+			}
+		}
+	}
+}
