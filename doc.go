@@ -29,7 +29,10 @@
 //     a peer in the scope of legacy.Allow may use RSA-1024). A
 //     refusal is a [*PolicyError] that names the certificate and the reason.
 //   - SSLKEYLOGFILE is honoured as Python and curl do, with a one-line
-//     warning on standard error.
+//     warning on standard error; a symbolic link, a file that is not a
+//     regular file, or (on Unix) a file another user owns or that group or
+//     others may read is refused with a warning, and new files get mode
+//     0600.
 //   - GODEBUG=tlssha1=1, which makes crypto/tls accept SHA-1 handshake
 //     signatures in TLS 1.2 from every peer whatever the config says, is
 //     refused: while the process runs with it (from the environment or the

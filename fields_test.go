@@ -21,7 +21,7 @@ var tlsConfigFields = map[string]string{
 	"NameToCertificate":                   "deprecated, unused",
 	"GetCertificate":                      "server: picks among the configured identities, reloading files",
 	"GetClientCertificate":                "client: presents WithCertificate / WithKeyPairFiles",
-	"GetConfigForClient":                  "server: only with legacy, to scope it by SNI",
+	"GetConfigForClient":                  "server: with legacy, to scope it by SNI; with a hashed capath, to read its CAs per handshake",
 	"VerifyPeerCertificate":               "chain policy, as in VerifyConnection, so that replacing one leaves it; refuses unverified chains",
 	"VerifyConnection":                    "chain policy; legacy scope; refuses unverified chains and sessions whose capath CA was deleted",
 	"RootCAs":                             "client: trust options, never nil",
