@@ -173,7 +173,7 @@
 // and suite: wrap it, never replace it. A config whose VerifyConnection was
 // replaced still verifies the chain (VerifyPeerCertificate), but no longer
 // refuses a legacy handshake with a host out of scope, and accepts RSA keys
-// down to crypto/x509's floor (1024 bits) from every host. The transport's
+// of 1024 bits or more (never less) from every host. The transport's
 // own direct connections do not depend on it: a host out of scope is never
 // offered the old versions and suites.
 //
