@@ -46,6 +46,16 @@ type server struct {
 // WithClientAuth asks for them (then verified against the trust options,
 // with the same chain policy as on the client side).
 //
+// Client certificates are verified by crypto/tls itself, so that a client
+// refused gets crypto/tls's alert (unknown_ca, certificate_expired), also
+// with a hashed WithCAPath: its CAs are read into ClientCAs again for each
+// handshake, by GetConfigForClient (a CA added to the directory is trusted
+// at the next handshake, a CA deleted refused). The chain policy is
+// applied by both VerifyPeerCertificate and VerifyConnection, and an
+// unverified client certificate is refused even if ClientAuth is lowered:
+// no single field assignment makes the config accept a client certificate
+// that crypto/tls with the same ClientCAs refuses.
+//
 // The certificate comes from WithCertificate, WithKeyPairFiles or
 // WithCertificateSource; a key that does not match, or a key below the
 // floor, is an error here, not at the first handshake. With none of them,
