@@ -204,6 +204,16 @@ func TestClientAssignmentsCannotWeaken(t *testing.T) {
 					t.Errorf("NewTransport(%s) with %s accepted the %s server, which crypto/tls refuses", src, m.name, name)
 				}
 				tr.CloseIdleConnections()
+				nc, err := tlsdefault.NewClient(opt)
+				if err != nil {
+					t.Fatal(err)
+				}
+				m.apply(nc.Transport.(*http.Transport).TLSClientConfig)
+				_, _, err = get(t, nc, "https://localhost:"+port(addrs[name]))
+				if err == nil && !stdOK {
+					t.Errorf("NewClient(%s) with %s accepted the %s server, which crypto/tls refuses", src, m.name, name)
+				}
+				nc.CloseIdleConnections()
 			}
 		}
 	}
