@@ -168,3 +168,29 @@ func TestTransportCloneHonoursItsFields(t *testing.T) {
 		})
 	}
 }
+
+// NewClient's transport dials HTTPS itself (DialTLSContext); as its
+// documentation says, a clone of it with DialTLSContext set to nil is
+// an http.Transport that honours its own fields.
+func TestNewClientTransportCloneWithoutDialler(t *testing.T) {
+	x := testpki.NewCA(t)
+	addr := serveHTTPS(t, plainServer(x.Server(t)), nil)
+	c, err := tlsdefault.NewClient(tlsdefault.WithCAData(x.CertPEM()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := c.Transport.(*http.Transport)
+	if tr.DialTLSContext == nil {
+		t.Fatal("NewClient's transport has no dialler")
+	}
+	t2 := tr.Clone()
+	t2.DialTLSContext = nil
+	blocked := errors.New("blocked by the guard")
+	t2.DialContext = func(context.Context, string, string) (net.Conn, error) { return nil, blocked }
+	if _, _, err := get(t, &http.Client{Transport: t2}, "https://"+addr); !errors.Is(err, blocked) {
+		t.Fatalf("guard not used: %v", err)
+	}
+	if _, _, err := get(t, c, "https://"+addr); err != nil {
+		t.Fatalf("the original client changed: %v", err)
+	}
+}
