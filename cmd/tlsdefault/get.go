@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -18,44 +17,7 @@ import (
 	"time"
 
 	"github.com/tlsdefault/tlsdefault"
-	"github.com/tlsdefault/tlsdefault/legacy"
 )
-
-// legacyFlags are --legacy and --legacy-host, shared by get and serve.
-type legacyFlags struct {
-	all   bool
-	hosts stringList
-}
-
-func (l *legacyFlags) register(fs *flag.FlagSet) {
-	fs.BoolVar(&l.all, "legacy", false, "")
-	fs.Var(&l.hosts, "legacy-host", "")
-}
-
-// on reports whether legacy mode was asked for.
-func (l *legacyFlags) on() bool { return l.all || len(l.hosts) > 0 }
-
-// check rejects --legacy with --legacy-host: --legacy allows every host,
-// so the two together say two different things.
-func (l *legacyFlags) check(cmd string) error {
-	if l.all && len(l.hosts) > 0 {
-		return usageErrorf("%s: --legacy and --legacy-host contradict each other (--legacy allows every host); give one of them", cmd)
-	}
-	return nil
-}
-
-// option returns the legacy.Allow option for the flags, warning on stderr,
-// or nil.
-func (l *legacyFlags) option(stderr io.Writer, extra ...legacy.Scope) tlsdefault.Option {
-	if !l.on() {
-		return nil
-	}
-	scopes := append([]legacy.Scope{legacy.WarnTo(stderr)}, extra...)
-	if len(l.hosts) > 0 {
-		scopes = append(scopes, legacy.ForHosts(l.hosts...))
-	}
-	return legacy.Allow(scopes...)
-}
 
 type getCmd struct {
 	trust   trustFlags

@@ -4,23 +4,17 @@ package main
 // generated listing cannot group flags, show examples or document the
 // environment.
 
-const shortUsage = `Usage:
-    tlsdefault get [flags] URL           fetch over HTTPS with the safe defaults
-    tlsdefault serve [flags]             serve HTTPS on 127.0.0.1:8443
-    tlsdefault pool [flags]              list and check a trust store
-    tlsdefault rehash DIR                make OpenSSL's <hash>.N links in DIR
-    tlsdefault demo                      show the defaults at work, no set-up
-    tlsdefault version
+// longUsage is what 'tlsdefault help' prints.
+func longUsage() string { return longUsageHead + shortUsage() + longUsageTail }
 
-Run 'tlsdefault help' for more, 'tlsdefault COMMAND --help' for a command.
-`
-
-const longUsage = `tlsdefault: TLS with the safe defaults of package tlsdefault, from the
+const longUsageHead = `tlsdefault: TLS with the safe defaults of package tlsdefault, from the
 command line: TLS 1.2 or 1.3 only, ECDHE with AES-GCM or ChaCha20-Poly1305,
 certificates always verified, host names always checked, RSA keys of at
 least 2048 bits, no SHA-1 signatures. Anything older only with --legacy.
 
-` + shortUsage + `
+`
+
+const longUsageTail = `
 Trust flags (get, pool; serve takes --cafile and --capath for client CAs):
     --cafile FILE        trust the certificates in a PEM file (a bundle)
     --capath DIR         trust a CA directory: OpenSSL's hashed <hash>.N
@@ -198,11 +192,12 @@ Print the version of tlsdefault, the Go release it was built with, and the
 source revision of development builds.
 `
 
-var subUsage = map[string]string{
-	"get":     getUsage,
-	"serve":   serveUsage,
-	"pool":    poolUsage,
-	"rehash":  rehashUsage,
-	"demo":    demoUsage,
-	"version": versionUsage,
-}
+const helpUsage = `Usage: tlsdefault help [COMMAND]
+
+Print the usage of tlsdefault: the commands, the trust flags, the
+environment and the exit codes; or, with a command, that command's usage
+(the same as 'tlsdefault COMMAND --help').
+
+Example:
+    $ tlsdefault help get
+`
