@@ -6,8 +6,12 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"time"
@@ -153,17 +157,34 @@ func writeThrowaway(dir string, ca *throwawayCA, srv, cli *issued) (*throwawayFi
 	return f, nil
 }
 
-// writeFileAtomic writes data to a temporary file next to path with the
-// given mode, then renames it to path.
+// writeFileAtomic writes data to a temporary file next to path with
+// exactly the given mode, then renames it to path.
 func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
-	return copyFileAtomic(path, bytes.NewReader(data), mode)
+	return atomicWrite(path, bytes.NewReader(data), mode, true)
 }
 
-// copyFileAtomic copies r to a temporary file next to path with the given
-// mode, then renames it to path. The temporary file is removed if any step
-// fails.
-func copyFileAtomic(path string, r io.Reader, mode os.FileMode) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+// replaceFile writes r to path as get -o does: through a temporary file
+// next to it, renamed over it when complete. An existing file keeps its
+// mode (through a symbolic link: the file it points to, and the link
+// stays); a new one is made with mode 0666 less the umask, as the shell's
+// ">" makes it.
+func replaceFile(path string, r io.Reader) error {
+	if resolved, err := filepath.EvalSymlinks(path); err == nil {
+		path = resolved
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		return atomicWrite(path, r, 0o666, false) // the kernel applies the umask
+	}
+	return atomicWrite(path, r, fi.Mode()&(os.ModePerm|os.ModeSetuid|os.ModeSetgid|os.ModeSticky), true)
+}
+
+// atomicWrite copies r to a new temporary file next to path, created with
+// mode perm (less the umask) and, with exact, set to perm whatever the
+// umask; then renames it to path. The temporary file is removed if any
+// step fails.
+func atomicWrite(path string, r io.Reader, perm os.FileMode, exact bool) error {
+	tmp, err := createTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp", perm)
 	if err != nil {
 		return err
 	}
@@ -175,8 +196,10 @@ func copyFileAtomic(path string, r io.Reader, mode os.FileMode) error {
 			os.Remove(name)
 		}
 	}()
-	if err := tmp.Chmod(mode); err != nil {
-		return err
+	if exact {
+		if err := tmp.Chmod(perm); err != nil {
+			return err
+		}
 	}
 	if _, err := io.Copy(tmp, r); err != nil {
 		return err
@@ -192,4 +215,21 @@ func copyFileAtomic(path string, r io.Reader, mode os.FileMode) error {
 	}
 	ok = true
 	return nil
+}
+
+// createTemp is os.CreateTemp with a mode of the caller's (os.CreateTemp
+// always uses 0600): a new file dir/prefix<random>, never an existing one.
+func createTemp(dir, prefix string, perm os.FileMode) (*os.File, error) {
+	for range 100 {
+		var b [6]byte
+		if _, err := rand.Read(b[:]); err != nil {
+			return nil, err
+		}
+		f, err := os.OpenFile(filepath.Join(dir, prefix+hex.EncodeToString(b[:])), os.O_RDWR|os.O_CREATE|os.O_EXCL, perm)
+		if errors.Is(err, fs.ErrExist) {
+			continue
+		}
+		return f, err
+	}
+	return nil, fmt.Errorf("no unused temporary name in %s", dir)
 }

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"flag"
 	"io"
+	"io/fs"
+	"os"
 	"strings"
 
 	"github.com/tlsdefault/tlsdefault"
@@ -245,4 +247,38 @@ func parseFlagsError(fs *flag.FlagSet, err error, repeated string) error {
 	}
 	msg := longFlag.ReplaceAllString(err.Error(), "$1--$2")
 	return usageErrorf("%s: %s (see 'tlsdefault %s --help')", fs.Name(), msg, fs.Name())
+}
+
+// checkFile checks, before anything is done, that a flag names an
+// existing file, and says which flag when it does not.
+func checkFile(cmd, name, path string) error {
+	if path == "" {
+		return nil
+	}
+	fi, err := os.Stat(path)
+	switch {
+	case err != nil:
+		return usageErrorf("%s: %s %s: %v", cmd, dashed(name), path, pathless(err))
+	case fi.IsDir():
+		return usageErrorf("%s: %s %s is a directory; give a file", cmd, dashed(name), path)
+	}
+	return nil
+}
+
+// checkDir checks that a flag names a directory. With create, it may also
+// name one that does not exist yet (the command makes it), but not a file.
+func checkDir(cmd, name, path string, create bool) error {
+	if path == "" {
+		return nil
+	}
+	fi, err := os.Stat(path)
+	switch {
+	case err == nil && !fi.IsDir():
+		return usageErrorf("%s: %s %s is not a directory", cmd, dashed(name), path)
+	case err == nil:
+		return nil
+	case create && errors.Is(err, fs.ErrNotExist):
+		return nil
+	}
+	return usageErrorf("%s: %s %s: %v", cmd, dashed(name), path, pathless(err))
 }
