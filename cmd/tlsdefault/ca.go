@@ -3,10 +3,10 @@ package main
 import (
 	"bytes"
 	"crypto"
+	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"fmt"
