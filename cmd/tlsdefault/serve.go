@@ -347,13 +347,13 @@ func echoHandler(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(&b, "alpn:         %s\n", alpnName(cs))
 		fmt.Fprintf(&b, "resumed:      %s\n", yesNo(cs.DidResume))
 		if cs.ServerName != "" {
-			fmt.Fprintf(&b, "server name:  %s\n", cs.ServerName)
+			fmt.Fprintf(&b, "server name:  %s\n", peerText(cs.ServerName))
 		} else {
 			fmt.Fprintf(&b, "server name:  none (no SNI)\n")
 		}
 		if len(cs.PeerCertificates) > 0 {
 			leaf := cs.PeerCertificates[0]
-			fmt.Fprintf(&b, "client cert:  %s (issued by %s)\n", leaf.Subject, leaf.Issuer)
+			fmt.Fprintf(&b, "client cert:  %s (issued by %s)\n", peerText(leaf.Subject.String()), peerText(leaf.Issuer.String()))
 		} else {
 			fmt.Fprintf(&b, "client cert:  none\n")
 		}
