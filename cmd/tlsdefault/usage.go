@@ -15,7 +15,8 @@ least 2048 bits, no SHA-1 signatures. Anything older only with --legacy.
 `
 
 const longUsageTail = `
-Trust flags (get, pool; serve takes --cafile and --capath for client CAs):
+Trust flags (get and pool; serve takes them for the CAs of client
+certificates):
     --cafile FILE        trust the certificates in a PEM file (a bundle)
     --capath DIR         trust a CA directory: OpenSSL's hashed <hash>.N
                          files (see rehash) and plain .pem, .crt, .cer files
@@ -23,20 +24,28 @@ Trust flags (get, pool; serve takes --cafile and --capath for client CAs):
     --system             add the system store to the sources above
 With none of them, the system store is trusted. With any of them, only those.
 
+Flags may come before or after the arguments; "--" ends them. A flag that
+takes one value is given once (a repeat is a usage error); only
+--legacy-host is repeatable. Messages name flags as they are typed; the
+library's explanations, which name its options (WithCAFile), are told in
+the flags that set them (--cafile).
+
 Environment:
     SSL_CERT_FILE    the system store's bundle file, instead of the platform's
                      (Linux and other Unix systems)
     SSL_CERT_DIR     the system store's CA directories, colon-separated
     SSLKEYLOGFILE    append TLS session secrets to this file (mode 0600), for
                      Wireshark; a warning is printed when it is set
-    GODEBUG          tlssha1=1 lets --legacy peers use SHA-1 handshake
-                     signatures in TLS 1.2 (see 'tlsdefault get --help')
+    GODEBUG          tlssha1=1 lets TLS 1.2 peers sign the handshake with
+                     SHA-1: every peer of the process, not only a
+                     --legacy-host one (see 'tlsdefault get --help')
 
 Exit codes:
     0    success
     1    TLS handshake, certificate verification, network or other failure
-    2    usage: bad flags or arguments, conflicting flags, files that
-         cannot be used
+    2    usage: bad flags or arguments (a port out of range, a flag given
+         twice), conflicting flags, files or directories that cannot be
+         used
     3    get: the server answered with an HTTP status of 400 or more
     4    pool: the pool is empty or a trust source failed to load
 
@@ -49,6 +58,10 @@ const getUsage = `Usage: tlsdefault get [flags] URL
 Fetch an https:// URL with a client from tlsdefault.NewClient and write the
 body to standard output. When the connection fails, say why in plain words:
 which side refused what, and what to do about it.
+
+An http:// URL is fetched too, in plain HTTP, with a warning: nothing is
+encrypted and the server is not authenticated. (A port that answers
+https:// in plain HTTP is reported so; this is how to reach it.)
 
 Flags:
     --cafile FILE        trust the certificates in a PEM file
@@ -63,18 +76,28 @@ Flags:
                          --legacy-host
     --legacy-host NAME   allow them only for NAME (exact, or *.example.com);
                          repeatable; every other host keeps the defaults
-    -o FILE              write the body to FILE instead of standard output
+    --connect-to HOST:PORT
+                         connect to HOST:PORT instead of the URL's host and
+                         port, and still send and verify the URL's host
+                         name (as curl's --connect-to); for the URL's host
+                         and port only, never through a proxy
+    -o FILE              write the body to FILE instead of standard output;
+                         FILE is replaced when the body is complete, and
+                         keeps its mode (a new FILE gets 0666 less the umask)
     -v                   print what was negotiated and the verified chain
-                         on standard error
+                         on standard error; when the handshake fails, the
+                         chain the server sent
     --timeout DURATION   give up after this long (default 30s)
 
 With no trust flag the system store is trusted (SSL_CERT_FILE and
-SSL_CERT_DIR are honoured). Redirects are followed to https:// URLs only.
-A URL without a scheme is taken as https://.
+SSL_CERT_DIR are honoured). Redirects are followed up to 10 times, never
+from https:// to http://. A URL without a scheme is taken as https://.
 
-Legacy peers that need SHA-1 handshake signatures in TLS 1.2 also need
-GODEBUG=tlssha1=1 in the environment: crypto/tls refuses them otherwise, and
-the command does not turn that on for you.
+Legacy peers that sign the TLS 1.2 handshake with SHA-1 are refused by
+crypto/tls unless GODEBUG=tlssha1=1 is in the environment. That setting is
+process-wide: it reaches every peer, not only the --legacy-host one, so the
+command does not turn it on for you; use it for one session with that peer
+at most.
 
 Exit codes: 0 success, 1 TLS, verification or network failure, 2 usage,
 3 HTTP status 400 or more (the body is still written).
@@ -83,6 +106,8 @@ Examples:
     $ tlsdefault get https://example.com/
     $ tlsdefault get -v -o /dev/null https://example.com/
     $ tlsdefault get --cafile ca.pem https://localhost:8443/
+    $ tlsdefault get -v --connect-to 127.0.0.1:8443 https://www.example.com:8443/
+    $ tlsdefault get http://localhost:8080/
     $ tlsdefault get --cafile ca.pem --cert client.pem --key client-key.pem https://localhost:8443/
     $ tlsdefault get --legacy-host printer.example.net https://printer.example.net/
 `
@@ -109,18 +134,26 @@ Flags:
                            re-read when the file changes
     --key FILE             private key (PEM) of --cert
     --dir-out DIR          where the throwaway CA and certificates go
-                           (default: a new temporary directory); not with --cert
+                           (default: a new temporary directory), made if it
+                           does not exist; not with --cert
     --client-auth MODE     none (default), optional or required: ask for
                            client certificates and verify them
     --cafile FILE          CAs that client certificates must chain to; with
-                           the throwaway CA and no --cafile or --capath, the
-                           throwaway CA is used
+                           the throwaway CA and no trust flag, the throwaway
+                           CA is used
     --capath DIR           a CA directory for client certificates
+    --cadata-file FILE     a file of PEM or DER CAs for client certificates
+    --system               let client certificates chain to the system store
+                           too (deliberately: any public CA's client
+                           certificate is then accepted)
     --legacy               also speak TLS 1.0 and 1.1, CBC, RSA key exchange
                            and 3DES suites (package legacy), to every client
     --legacy-host NAME     only to clients that ask for NAME by SNI;
                            repeatable
-    --dir DIR              serve the files in DIR instead of the echo page
+    --dir DIR              serve the files in DIR instead of the echo page;
+                           nothing outside DIR (a symbolic link out of it is
+                           not followed) and no name that starts with a dot
+                           (.env, .git/): those answer 404
 
 Exit codes: 0 shut down cleanly, 1 failure, 2 usage.
 
