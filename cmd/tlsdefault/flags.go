@@ -216,6 +216,15 @@ func (w libWords) rewrite(msg string) string {
 		}
 	}
 	if rest, ok := strings.CutPrefix(msg, "WithKeyPairFiles: "); ok {
+		if tail, ok := strings.CutPrefix(rest, w.cert+", "+w.key+": "); ok && w.cert != "" {
+			switch {
+			case strings.Contains(tail, "in certificate input"):
+				return "--cert " + w.cert + ": " + apiNames.Replace(tail)
+			case strings.Contains(tail, "in key input"):
+				return "--key " + w.key + ": " + apiNames.Replace(tail)
+			}
+			return "--cert " + w.cert + " and --key " + w.key + ": " + apiNames.Replace(tail)
+		}
 		switch {
 		case w.cert != "" && strings.HasPrefix(rest, w.cert+": ") && w.cert != w.key:
 			return "--cert " + apiNames.Replace(rest)

@@ -216,16 +216,19 @@ func TestPeerText(t *testing.T) {
 func TestLibWords(t *testing.T) {
 	w := libWords{trust: &trustFlags{cadataFile: "data.pem"}, cert: "c.pem", key: "k.pem"}
 	for in, want := range map[string]string{
-		"tlsdefault: WithCAFile: capool: cafile ca.pem: no such file":    "--cafile ca.pem: no such file",
-		"capool: capath dir: not a directory":                            "--capath dir: not a directory",
-		"tlsdefault: WithKeyPairFiles: c.pem: no such file":              "--cert c.pem: no such file",
-		"tlsdefault: WithKeyPairFiles: k.pem: no such file":              "--key k.pem: no such file",
-		"tlsdefault: WithKeyPairFiles: the key does not match":           "--cert and --key: the key does not match",
-		"capool: cadata block 2: not a certificate":                      "--cadata-file data.pem block 2: not a certificate",
-		"legacy: ForHosts: \"a b\" is not a host name":                   "--legacy-host: \"a b\" is not a host name",
-		"add that CA with WithCAFile, WithCAPath or WithCAData":          "add that CA with --cafile, --capath or --cadata-file",
-		"opt-in: legacy.Allow(legacy.ForHosts(...)) limits it":           "opt-in: --legacy-host HOST limits it",
-		"legacy.Allow is given, but its ForHosts scope does not include": "--legacy is given, but its ForHosts scope does not include",
+		"tlsdefault: WithCAFile: capool: cafile ca.pem: no such file":                                       "--cafile ca.pem: no such file",
+		"capool: capath dir: not a directory":                                                               "--capath dir: not a directory",
+		"tlsdefault: WithKeyPairFiles: c.pem: no such file":                                                 "--cert c.pem: no such file",
+		"tlsdefault: WithKeyPairFiles: k.pem: no such file":                                                 "--key k.pem: no such file",
+		"tlsdefault: WithKeyPairFiles: the key does not match":                                              "--cert and --key: the key does not match",
+		"tlsdefault: WithKeyPairFiles: c.pem, k.pem: tls: failed to find any PEM data in certificate input": "--cert c.pem: tls: failed to find any PEM data in certificate input",
+		"tlsdefault: WithKeyPairFiles: c.pem, k.pem: tls: failed to find any PEM data in key input":         "--key k.pem: tls: failed to find any PEM data in key input",
+		"tlsdefault: WithKeyPairFiles: c.pem, k.pem: tls: private key does not match public key":            "--cert c.pem and --key k.pem: tls: private key does not match public key",
+		"capool: cadata block 2: not a certificate":                                                         "--cadata-file data.pem block 2: not a certificate",
+		"legacy: ForHosts: \"a b\" is not a host name":                                                      "--legacy-host: \"a b\" is not a host name",
+		"add that CA with WithCAFile, WithCAPath or WithCAData":                                             "add that CA with --cafile, --capath or --cadata-file",
+		"opt-in: legacy.Allow(legacy.ForHosts(...)) limits it":                                              "opt-in: --legacy-host HOST limits it",
+		"legacy.Allow is given, but its ForHosts scope does not include":                                    "--legacy is given, but its ForHosts scope does not include",
 	} {
 		if got := w.rewrite(in); got != want {
 			t.Errorf("rewrite(%q)\n = %q\nwant %q", in, got, want)

@@ -163,6 +163,9 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	if tw != nil {
 		files, err = tw.write(c.dirOut)
 		if err != nil {
+			if c.dirOut != "" {
+				return fmt.Errorf("serve: --dir-out %s: writing the throwaway certificates: %w", c.dirOut, err)
+			}
 			return fmt.Errorf("serve: writing the throwaway certificates: %w", err)
 		}
 		defer func() {
