@@ -140,3 +140,27 @@ func TestServeDirBinary(t *testing.T) {
 		t.Errorf(".env: want a 404\n%s", r)
 	}
 }
+
+// TestServeTrustFlags checks that serve takes the shared trust flags for
+// client certificates: here --cadata-file, which serve did not have before
+// the flags were shared with get and pool.
+func TestServeTrustFlags(t *testing.T) {
+	ca := testpki.NewCA(t)
+	clientCA := testpki.NewCA(t)
+	dir := t.TempDir()
+	certFile, keyFile := ca.Server(t).WriteFiles(t, dir)
+	caFile := ca.WriteFile(t, dir, "ca.pem")
+	clientCAFile := clientCA.WriteFile(t, dir, "client-ca.pem")
+	cliCert, cliKey := clientCA.Client(t, "alice").WriteFilesNamed(t, dir, "alice")
+	s := startServe(t, "--cert", certFile, "--key", keyFile, "--client-auth", "required", "--cadata-file", clientCAFile)
+
+	r := runBin(t, "get", "--cafile", caFile, "--cert", cliCert, "--key", cliKey, s.url)
+	if r.code != 0 || !strings.Contains(r.stdout, "client cert:  CN=alice") {
+		t.Errorf("client certificate from the --cadata-file CA: %s", r)
+	}
+	// A client certificate from another CA is refused.
+	otherCert, otherKey := ca.Client(t, "mallory").WriteFilesNamed(t, dir, "mallory")
+	if r := runBin(t, "get", "--cafile", caFile, "--cert", otherCert, "--key", otherKey, s.url); r.code != exitFailure {
+		t.Errorf("client certificate from another CA: want exit code %d\n%s", exitFailure, r)
+	}
+}
