@@ -367,3 +367,14 @@ func (c *getCmd) writeBody(body io.Reader, stdout io.Writer) error {
 	}
 	return nil
 }
+
+// httpURL is u with the scheme http://, for the hint to a port that
+// speaks plain HTTP; the port stays, as it is the one that answered.
+func httpURL(u *url.URL) string {
+	h := *u
+	h.Scheme = "http"
+	if h.Port() == "" {
+		h.Host = net.JoinHostPort(h.Hostname(), "443")
+	}
+	return h.Redacted()
+}

@@ -18,6 +18,8 @@ import (
 	"runtime"
 	"runtime/debug"
 	"strings"
+
+	"github.com/tlsdefault/tlsdefault/internal/safetext"
 )
 
 // Exit codes. They are part of the command's interface: scripts branch on
@@ -107,7 +109,7 @@ const maxLine = 4096
 // WithCAFile becomes --cafile), with control characters escaped (a
 // message may quote a peer) and at most maxLine bytes long.
 func outLine(s string) string {
-	return escapeText(oneLine(apiNames.Replace(s)), maxLine)
+	return safetext.Line(oneLine(apiNames.Replace(s)), maxLine)
 }
 
 // warnf prints a warning line.
@@ -226,7 +228,7 @@ type prefixWriter struct{ w io.Writer }
 func (p prefixWriter) Write(b []byte) (int, error) {
 	const prefix = "tlsdefault: "
 	line := strings.TrimSuffix(string(b), "\n")
-	line = escapeText(apiNames.Replace(strings.TrimPrefix(line, prefix)), maxLine)
+	line = safetext.Line(apiNames.Replace(strings.TrimPrefix(line, prefix)), maxLine)
 	if _, err := io.WriteString(p.w, prefix+line+"\n"); err != nil {
 		return 0, err
 	}
