@@ -94,7 +94,7 @@ func TestGetConnectTo(t *testing.T) {
 	// The name verified stays the URL's: another name fails, although
 	// the address is the same.
 	r = runIn("get", "--cafile", caFile, "--connect-to", addr, "https://other.example.test:"+port+"/")
-	if r.code != exitFailure || !strings.Contains(r.stderr, "other.example.test") {
+	if r.code != exitFailure || !strings.Contains(r.stderr, "other.example.test") || !strings.Contains(r.stderr, "--connect-to HOST:PORT") {
 		t.Errorf("--connect-to with a name the certificate lacks: want exit code %d\n%s", exitFailure, r)
 	}
 

@@ -75,7 +75,7 @@ func (c *getCmd) hints(he *tlsdefault.HandshakeError, u *url.URL, pool *capool.P
 	case tlsdefault.CauseIncompleteChain:
 		return []string{trustHint("add the server's CA"), "if that CA is an intermediate, the server must send it with its certificate (its chain file)"}
 	case tlsdefault.CauseHostname:
-		return []string{"put a name the certificate lists in the URL"}
+		return []string{"put a name the certificate lists in the URL, or keep the URL and try the server that should answer for it with --connect-to HOST:PORT"}
 	case tlsdefault.CauseExpired:
 		return []string{"the server's certificate must be renewed; trusting more CAs does not help"}
 	case tlsdefault.CauseNotYetValid:
