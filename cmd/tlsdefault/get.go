@@ -303,7 +303,9 @@ func (c *getCmd) writeSentChain(w io.Writer, u *url.URL, err error) {
 	fmt.Fprintf(w, "url:          %s\n", u.Redacted())
 	chain := c.sentChain(err)
 	if len(chain) == 0 {
-		fmt.Fprintf(w, "chain:        none received\n")
+		if u.Scheme == "https" {
+			fmt.Fprintf(w, "chain:        none received\n")
+		}
 		return
 	}
 	fmt.Fprintf(w, "chain (as sent by the server, not accepted):\n")
