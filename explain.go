@@ -363,7 +363,7 @@ func sniWords(in diagInfo) string {
 // legacy; only those two causes name it.
 func legacyWords(in diagInfo) string {
 	if in.legacy && (in.inScope || !in.legacyScoped) {
-		return "legacy mode was on for this peer and still did not help: Go cannot reach DHE-only or SSL 3.0 peers, and a TLS 1.2 peer that signs only with SHA-1 also needs GODEBUG=tlssha1=1, which weakens every connection of the program, not only this peer's (see package legacy)"
+		return "legacy mode was on for this peer and still did not help: Go cannot reach DHE-only or SSL 3.0 peers, and a TLS 1.2 peer that signs only with SHA-1 is reachable only with GODEBUG=tlssha1=1, which weakens every TLS connection of the process (see package legacy)"
 	}
 	return "if you must talk to this old peer, package legacy is the explicit opt-in: legacy.Allow(legacy.ForHosts(...)) limits it to that peer"
 }

@@ -148,8 +148,10 @@ func TestCauseClient(t *testing.T) {
 	ecRoot := testpki.NewCA(t, testpki.ECDSACurve(elliptic.P256()))
 	sha1Inter := ecRoot.Intermediate(t, testpki.SignatureAlgorithm(x509.ECDSAWithSHA1))
 	constrained, constrainedLeaf := constrainedCA(t)
-	clientCert := ca.Client(t, "client").TLS()
 	otherClientCert := other.Client(t, "stranger").TLS()
+	// Issued by a CA the server names, so it is sent (a certificate no
+	// named CA issued is not sent at all), and refused: it has expired.
+	expiredClientCert := other.Issue(t, testpki.CommonName("expired"), testpki.ExtKeyUsage(x509.ExtKeyUsageClientAuth), testpki.Names(), testpki.Expired()).TLS()
 
 	trustCA := tlsdefault.WithCAData(ca.CertPEM())
 	type tc struct {
@@ -249,7 +251,7 @@ func TestCauseClient(t *testing.T) {
 				}
 			}},
 		{name: "client-cert-refused", server: tlsServer(&tls.Config{ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: other.Pool(), Certificates: []tls.Certificate{ca.Server(t).TLS()}}),
-			opts: []tlsdefault.Option{trustCA, tlsdefault.WithCertificate(clientCert)}, cause: tlsdefault.CauseClientCertRefused, side: "server",
+			opts: []tlsdefault.Option{trustCA, tlsdefault.WithCertificate(expiredClientCert)}, cause: tlsdefault.CauseClientCertRefused, side: "server",
 			check: func(t *testing.T, he *tlsdefault.HandshakeError) { asAlert(t, he) }},
 		{name: "client-cert-accepted-is-no-error", server: tlsServer(&tls.Config{ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: other.Pool(), Certificates: []tls.Certificate{ca.Server(t).TLS()}}),
 			opts: []tlsdefault.Option{trustCA, tlsdefault.WithCertificate(otherClientCert)}, cause: -1},

@@ -6,6 +6,7 @@ package tlsdefault_test
 
 import (
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"strings"
 	"testing"
@@ -21,6 +22,9 @@ func TestIntegrationCauseOpenSSLServer(t *testing.T) {
 	p := newIntegPKI(t)
 	other := testpki.NewCA(t)
 	stranger := other.Client(t, "stranger")
+	// Issued by the CA the server names, so it is sent, and refused
+	// because it has expired.
+	expired := p.ca.Issue(t, testpki.CommonName("expired"), testpki.ExtKeyUsage(x509.ExtKeyUsageClientAuth), testpki.Names(), testpki.Expired())
 
 	for _, tc := range []struct {
 		name  string
@@ -33,8 +37,13 @@ func TestIntegrationCauseOpenSSLServer(t *testing.T) {
 		// certificate answers the empty Certificate with handshake_failure.
 		{"client cert required tls1.2", []string{"-Verify", "1", "-CAfile", "CA", "-verify_return_error", "-no_tls1_3"}, nil, tlsdefault.CauseClientCertRequired, true},
 		{"client cert required tls1.3", []string{"-Verify", "1", "-CAfile", "CA", "-verify_return_error"}, nil, tlsdefault.CauseClientCertRequired, true},
-		{"client cert refused tls1.2", []string{"-Verify", "1", "-CAfile", "CA", "-verify_return_error", "-no_tls1_3"}, []tlsdefault.Option{tlsdefault.WithCertificate(stranger.TLS())}, tlsdefault.CauseClientCertRefused, true},
-		{"client cert refused tls1.3", []string{"-Verify", "1", "-CAfile", "CA", "-verify_return_error"}, []tlsdefault.Option{tlsdefault.WithCertificate(stranger.TLS())}, tlsdefault.CauseClientCertRefused, true},
+		// -no_ca_names: a server that names no CA gets our certificate
+		// (one that names CAs gets it only if one of them issued it).
+		{"client cert refused tls1.2", []string{"-Verify", "1", "-CAfile", "CA", "-verify_return_error", "-no_tls1_3", "-no_ca_names"}, []tlsdefault.Option{tlsdefault.WithCertificate(stranger.TLS())}, tlsdefault.CauseClientCertRefused, true},
+		// (With TLS 1.3, OpenSSL 3.0's -no_ca_names sends an empty
+		// certificate_authorities extension, which crypto/tls refuses as
+		// a decoding error; the certificate is refused as expired instead.)
+		{"client cert refused tls1.3", []string{"-Verify", "1", "-CAfile", "CA", "-verify_return_error"}, []tlsdefault.Option{tlsdefault.WithCertificate(expired.TLS())}, tlsdefault.CauseClientCertRefused, true},
 		{"tls1 only", []string{"-tls1", "-cipher", "DEFAULT:@SECLEVEL=0"}, nil, tlsdefault.CauseOldVersion, true},
 		{"tls1 only, legacy for another host", []string{"-tls1", "-cipher", "DEFAULT:@SECLEVEL=0"}, []tlsdefault.Option{legacy.Allow(legacy.ForHosts("old.test"), legacy.Quiet())}, tlsdefault.CauseLegacyOutOfScope, true},
 	} {

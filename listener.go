@@ -28,9 +28,11 @@ type server struct {
 	config *tls.Config
 	ids    []identity
 	legacy legacyhook.Hook
-	// verifyClients is the mode asked for; with a lazy pool the config
-	// itself only requests certificates and VerifyConnection verifies.
+	// verifyClients is the mode asked for.
 	verifyClients tls.ClientAuthType
+	// clientCAs is the ClientCAs the library set: with a hashed capath it
+	// is read again per handshake, unless the user changed it.
+	clientCAs *x509.CertPool
 }
 
 // ServerConfig returns a new *tls.Config for the server side of TLS
@@ -86,17 +88,13 @@ func newServer(opts []Option) (*server, error) {
 			return nil, err
 		}
 		srv.trust = describeTrust(srv.pool)
-		cfg.ClientCAs = srv.pool.CertPoolFor(x509.ExtKeyUsageClientAuth)
+		// crypto/tls verifies client certificates, also with a hashed
+		// capath (whose CAs are read again per handshake, below), so that
+		// its own checks and alerts apply.
+		cfg.ClientCAs = srv.pool.CertPoolNow(x509.ExtKeyUsageClientAuth)
 		cfg.ClientAuth = s.ClientAuth
-		if srv.pool.Lazy() {
-			// The directory is consulted by VerifyConnection; crypto/tls
-			// only asks for the certificate here.
-			if s.ClientAuth == tls.RequireAndVerifyClientCert {
-				cfg.ClientAuth = tls.RequireAnyClientCert
-			} else {
-				cfg.ClientAuth = tls.RequestClientCert
-			}
-		}
+		srv.clientCAs = cfg.ClientCAs
+		cfg.VerifyPeerCertificate = srv.verifyPeer
 	} else if s.HasTrustSource() {
 		return nil, errors.New("tlsdefault: trust options on a server without WithClientAuth would be ignored (client certificates are not asked for); add WithClientAuth(tls.RequireAndVerifyClientCert) or tls.VerifyClientCertIfGiven, or drop the trust options")
 	}
@@ -113,8 +111,39 @@ func newServer(opts []Option) (*server, error) {
 			return c, nil
 		}
 	}
+	if srv.pool.Lazy() {
+		srv.refreshClientCAs(cfg)
+	}
 	srv.config = cfg
 	return srv, nil
+}
+
+// refreshClientCAs makes each handshake verify client certificates against
+// the CAs a hashed capath holds at that time: GetConfigForClient (after
+// legacy mode's, if any) gives the handshake a clone of the live config
+// whose ClientCAs, unless the user changed them, are read again. Without
+// it (a user's own GetConfigForClient) the CAs read at construction apply,
+// less the ones deleted since.
+func (srv *server) refreshClientCAs(cfg *tls.Config) {
+	inner := cfg.GetConfigForClient
+	cfg.GetConfigForClient = func(hello *tls.ClientHelloInfo) (*tls.Config, error) {
+		var c *tls.Config
+		if inner != nil {
+			var err error
+			if c, err = inner(hello); err != nil {
+				return nil, err
+			}
+		}
+		if c == nil {
+			noteHello(hello)
+			c = cfg.Clone()
+			c.GetConfigForClient = nil
+		}
+		if c.ClientCAs == srv.clientCAs {
+			c.ClientCAs = srv.pool.CertPoolNow(x509.ExtKeyUsageClientAuth)
+		}
+		return c, nil
+	}
 }
 
 // getCertificate picks the first identity the client supports (SNI name,
@@ -147,6 +176,29 @@ func addrString(c net.Conn) string {
 	return ""
 }
 
+// verifyPeer is the VerifyPeerCertificate of a server that verifies
+// client certificates: a certificate that crypto/tls did not verify is
+// refused (a ClientAuth lowered on the config), and verified chains must
+// meet the chain policy (with legacy mode's RSA floor left to verify,
+// which knows the SNI name), so that replacing VerifyConnection leaves it
+// in force.
+func (srv *server) verifyPeer(raw [][]byte, chains [][]*x509.Certificate) error {
+	if len(raw) == 0 {
+		return nil
+	}
+	if len(chains) == 0 {
+		return errors.New("tlsdefault: the client's certificate was not verified")
+	}
+	minRSA := internal.MinRSABits
+	if srv.legacy != nil {
+		minRSA = 0
+	}
+	if err := checkChains("client", chains, minRSA); err != nil {
+		return &tls.CertificateVerificationError{UnverifiedCertificates: chains[0][:1], Err: err}
+	}
+	return nil
+}
+
 // verify is the VerifyConnection of a server config: client certificates
 // (verified here with a lazy pool) must meet the chain policy, and a legacy
 // version or suite is refused unless legacy mode covers the SNI name.
@@ -155,17 +207,14 @@ func addrString(c net.Conn) string {
 func (srv *server) verify(cs tls.ConnectionState) error {
 	if len(cs.PeerCertificates) > 0 && srv.verifyClients != tls.NoClientCert {
 		chains := cs.VerifiedChains
-		if srv.pool.Lazy() {
-			var err error
-			chains, err = srv.pool.Verify(cs.PeerCertificates[0], cs.PeerCertificates[1:], x509.VerifyOptions{
-				KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
-			})
-			if err != nil {
-				return &tls.CertificateVerificationError{UnverifiedCertificates: cs.PeerCertificates, Err: err}
-			}
-		}
 		if len(chains) == 0 {
 			return errors.New("tlsdefault: the client's certificate was not verified")
+		}
+		if cs.DidResume {
+			var err error
+			if chains, err = liveChains(srv.pool, chains, "client"); err != nil {
+				return &tls.CertificateVerificationError{UnverifiedCertificates: cs.PeerCertificates, Err: err}
+			}
 		}
 		minRSA := internal.MinRSABits
 		if srv.legacy != nil {
