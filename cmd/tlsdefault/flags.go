@@ -192,6 +192,8 @@ var apiNames = strings.NewReplacer(
 	"WithClientAuth", "--client-auth",
 	"WithKeyPairFiles", "--cert and --key",
 	"WithHandshakeTimeout", "--timeout",
+	"give a file as cafile", "give a file as --cafile",
+	"give a directory as capath", "give a directory as --capath",
 )
 
 // rewrite returns msg in flag words.
