@@ -197,6 +197,7 @@ func TestLibWords(t *testing.T) {
 	for in, want := range map[string]string{
 		"tlsdefault: WithCAFile: capool: cafile ca.pem: no such file":                                       "--cafile ca.pem: no such file",
 		"capool: capath dir: not a directory":                                                               "--capath dir: not a directory",
+		"capool: capath f: is a file, not a directory (give a file as cafile)":                              "--capath f: is a file, not a directory (give a file as --cafile)",
 		"tlsdefault: WithKeyPairFiles: c.pem: no such file":                                                 "--cert c.pem: no such file",
 		"tlsdefault: WithKeyPairFiles: k.pem: no such file":                                                 "--key k.pem: no such file",
 		"tlsdefault: WithKeyPairFiles: the key does not match":                                              "--cert and --key: the key does not match",
