@@ -251,3 +251,30 @@ func TestCommandTable(t *testing.T) {
 		t.Errorf("unknown command: the message does not list the commands\n%s", r)
 	}
 }
+
+// TestPoolEscapesSubjects checks that pool prints a certificate's subject
+// escaped, in the table and in the warnings about it.
+func TestPoolEscapesSubjects(t *testing.T) {
+	ca := testpki.NewCA(t, testpki.CommonName("\x1b]0;owned\x07\x1b[2Jevil CA"))
+	leaf := ca.Issue(t, testpki.CommonName("\x1b[31mleaf\u202e"))
+	dir := t.TempDir()
+	file := ca.WriteFile(t, dir, "ca.pem")
+	leafFile, _ := leaf.WriteFiles(t, dir)
+	for _, f := range []string{file, leafFile} {
+		r := runIn("pool", "--cafile", f)
+		if r.code != 0 {
+			t.Fatalf("pool --cafile %s: %s", f, r)
+		}
+		if hasControl(r.stdout) || hasControl(r.stderr) || strings.Contains(r.stdout+r.stderr, "\u202e") {
+			t.Errorf("control characters reach the output: %q, %q", r.stdout, r.stderr)
+		}
+		if !strings.Contains(r.stdout, `\x1b`) {
+			t.Errorf("the escaped subject is not shown: %q", r.stdout)
+		}
+	}
+	// The warning (a leaf is not a CA) names the subject escaped too.
+	r := runIn("pool", "--cafile", leafFile)
+	if !strings.Contains(r.stderr, `tlsdefault: warning: `) || !strings.Contains(r.stderr, `\x1b[31mleaf\u202e`) {
+		t.Errorf("warning: %q", r.stderr)
+	}
+}

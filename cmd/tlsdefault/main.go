@@ -112,14 +112,15 @@ func outLine(s string) string {
 	return safetext.Line(oneLine(apiNames.Replace(s)), maxLine)
 }
 
-// warnf prints a warning line.
+// warnf prints a warning line, as report prints an error (a warning may
+// name a certificate's subject).
 func warnf(stderr io.Writer, format string, args ...any) {
-	fmt.Fprintf(stderr, "tlsdefault: warning: %s\n", oneLine(fmt.Sprintf(format, args...)))
+	fmt.Fprintf(stderr, "tlsdefault: warning: %s\n", outLine(fmt.Sprintf(format, args...)))
 }
 
 // infof prints an informational line on standard error.
 func infof(stderr io.Writer, format string, args ...any) {
-	fmt.Fprintf(stderr, "tlsdefault: %s\n", fmt.Sprintf(format, args...))
+	fmt.Fprintf(stderr, "tlsdefault: %s\n", safetext.Line(fmt.Sprintf(format, args...), maxLine))
 }
 
 // newFlagSet returns a FlagSet that reports nothing itself: parse errors
