@@ -62,7 +62,7 @@ func loadIdentities(s *internal.Settings) ([]identity, error) {
 		ids = append(ids, identity{cert: &c})
 	}
 	for _, f := range s.KeyPairFiles {
-		kp, err := internal.LoadKeyPair(f[0], f[1], s.ErrorLog)
+		kp, err := internal.LoadKeyPair(f[0], f[1], s.ErrorLog, s.KeyPassword)
 		if err != nil {
 			return nil, fmt.Errorf("tlsdefault: %w", err)
 		}
@@ -124,6 +124,9 @@ func newClient(opts []Option) (*client, error) {
 	}
 	if s.MaxConns > 0 {
 		return nil, errors.New("tlsdefault: WithMaxConns applies to servers (Listen, NewListener); for a client set http.Transport.MaxConnsPerHost")
+	}
+	if err := checkClientSources(s); err != nil {
+		return nil, err
 	}
 	pool, err := s.Trust(true)
 	if err != nil {
@@ -188,7 +191,7 @@ func (c *client) verifyPeer(_ [][]byte, chains [][]*x509.Certificate) error {
 	}
 	minRSA := internal.MinRSABits
 	if c.legacy != nil {
-		minRSA = 0 // crypto/x509's own floor; verify applies the host's
+		minRSA = legacyhook.MinRSABitsFloor // the lowest legacy mode allows; verify applies the host's
 	}
 	if err := checkChains("server", chains, minRSA); err != nil {
 		return &tls.CertificateVerificationError{UnverifiedCertificates: chains[0][:1], Err: err}
@@ -253,7 +256,7 @@ func (c *client) verify(cs tls.ConnectionState) error {
 		}
 		c.legacy.Observe("client", name, "", cs)
 	}
-	return nil
+	return internal.RunPeerChecks("server", c.s.PeerChecks, cs)
 }
 
 // NewTransport returns a new *http.Transport that uses the settings of
@@ -389,6 +392,7 @@ func (c *client) dialTLS(t *http.Transport) func(ctx context.Context, network, a
 				side: "client", host: hostForMessage(host, name), trust: c.trust, pool: c.pool, minVersion: cfg.MinVersion,
 				legacy: c.legacy != nil, legacyScoped: c.legacy != nil && c.legacy.Scoped(), inScope: inLegacy,
 				watched: true, certRequested: w.requested, certSent: w.sent, afterFinished: w.afterFinished,
+				certWithheld: w.withheld, acceptableCAs: w.acceptable,
 				serverHello: cs.Version != 0, version: cs.Version,
 				timedOut: ctx.Err() != nil, timeout: t.TLSHandshakeTimeout,
 			})
