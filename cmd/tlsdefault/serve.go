@@ -201,11 +201,11 @@ func (c *serveCmd) serve(ln net.Listener, stderr io.Writer) error {
 	if c.dir != "" {
 		handler = dirHandler(c.root)
 	}
-	srv := &http.Server{
-		Handler:           handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          errorLog(stderr),
+	// The library's server: header and idle timeouts, a smaller header
+	// limit, errors to the listener's log (errorLog, as given to Listen).
+	srv, err := tlsdefault.NewServer(ln, handler)
+	if err != nil {
+		return errors.New("serve: " + libMessage(err))
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

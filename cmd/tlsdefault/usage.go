@@ -116,7 +116,9 @@ Examples:
 const serveUsage = `Usage: tlsdefault serve [flags]
 
 Serve HTTPS with a listener from tlsdefault.Listen (TLS 1.2 and 1.3, HTTP/2
-and HTTP/1.1, a handshake timeout). The page shown, unless --dir is given,
+and HTTP/1.1, a handshake timeout) and a server from tlsdefault.NewServer
+(header and idle timeouts: a client that goes silent after the handshake
+is closed). The page shown, unless --dir is given,
 echoes what was negotiated on the request's connection: version, cipher
 suite, key exchange, ALPN, resumption and the client certificate.
 
