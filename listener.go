@@ -29,6 +29,7 @@ type server struct {
 	// verifyClients is the mode asked for; with a lazy pool the config
 	// itself only requests certificates and VerifyConnection verifies.
 	verifyClients tls.ClientAuthType
+	tickets       *ticketKeys // WithSessionTicketKeyFile
 }
 
 // ServerConfig returns a new *tls.Config for the server side of TLS
@@ -130,6 +131,9 @@ func newServer(opts []Option) (*server, error) {
 			}
 			return c, nil
 		}
+	}
+	if err := srv.useTicketKeys(cfg); err != nil {
+		return nil, err
 	}
 	srv.config = cfg
 	return srv, nil

@@ -218,3 +218,38 @@ func collect(opts []Option) (*internal.Settings, error) {
 	}
 	return s, nil
 }
+
+// WithSessionTicketKeyFile makes a server encrypt and decrypt its TLS
+// session tickets with the keys in a file, so that every server of a fleet
+// given the same file resumes the sessions of the others (by default each
+// process makes its own random keys, and a client resumes only on the
+// server that issued its ticket).
+//
+// The file is text: one key per line, 32 bytes in standard base64 (what
+// `openssl rand -base64 32` or `tlsdefault ticket-keys new` writes);
+// blank lines and lines starting with '#' are ignored; the first key
+// encrypts new tickets and every key decrypts. It must be readable by its
+// owner only (mode 0600 or 0400): a key lets whoever holds it decrypt the
+// sessions resumed with it, so a file that group or others may read is
+// refused. It is read again when it changes (checked at most once a second,
+// with the same change detection as WithKeyPairFiles); a broken new file is
+// reported through the error log and the keys in use are kept. Keys never
+// appear in logs or errors.
+//
+// To rotate, put a new key first and keep the previous ones after it for
+// as long as tickets they encrypted may be presented (crypto/tls refuses a
+// ticket older than 7 days anyway), then drop them; see
+// `tlsdefault ticket-keys rotate`.
+func WithSessionTicketKeyFile(path string) Option {
+	return optionFunc(func(s *internal.Settings) {
+		if path == "" {
+			s.Errorf("WithSessionTicketKeyFile: empty path; name a file of base64 keys, one a line")
+			return
+		}
+		if s.TicketKeyFile != "" {
+			s.Errorf("WithSessionTicketKeyFile: given twice (%q and %q); put all the keys in one file", s.TicketKeyFile, path)
+			return
+		}
+		s.TicketKeyFile = path
+	})
+}

@@ -121,6 +121,9 @@ func newClient(opts []Option) (*client, error) {
 	if s.MaxConns > 0 {
 		return nil, errors.New("tlsdefault: WithMaxConns applies to servers (Listen, NewListener); for a client set http.Transport.MaxConnsPerHost")
 	}
+	if s.TicketKeyFile != "" {
+		return nil, errors.New("tlsdefault: WithSessionTicketKeyFile applies to servers (ServerConfig, Listen, NewListener); a client keeps its tickets in its session cache")
+	}
 	pool, err := s.Trust(true)
 	if err != nil {
 		return nil, err

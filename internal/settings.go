@@ -34,6 +34,8 @@ type Settings struct {
 	MaxConns         int
 	ErrorLog         *log.Logger
 
+	TicketKeyFile string // WithSessionTicketKeyFile (server)
+
 	// Legacy is set only by package legacy: the one way to go below the
 	// defaults.
 	Legacy *Legacy
