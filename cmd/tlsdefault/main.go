@@ -60,6 +60,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = runRehash(rest, stdout, stderr)
 	case "demo":
 		err = runDemo(rest, stdout, stderr)
+	case "ticket-keys":
+		err = runTicketKeys(rest, stdout, stderr)
 	case "version", "-version", "--version":
 		err = runVersion(rest, stdout, stderr)
 	case "help", "-h", "-help", "--help":

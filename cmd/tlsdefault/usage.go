@@ -10,6 +10,7 @@ const shortUsage = `Usage:
     tlsdefault pool [flags]              list and check a trust store
     tlsdefault rehash DIR                make OpenSSL's <hash>.N links in DIR
     tlsdefault demo                      show the defaults at work, no set-up
+    tlsdefault ticket-keys new|rotate FILE  make or rotate a fleet's session ticket keys
     tlsdefault version
 
 Run 'tlsdefault help' for more, 'tlsdefault COMMAND --help' for a command.
@@ -199,10 +200,11 @@ source revision of development builds.
 `
 
 var subUsage = map[string]string{
-	"get":     getUsage,
-	"serve":   serveUsage,
-	"pool":    poolUsage,
-	"rehash":  rehashUsage,
-	"demo":    demoUsage,
-	"version": versionUsage,
+	"get":         getUsage,
+	"serve":       serveUsage,
+	"pool":        poolUsage,
+	"rehash":      rehashUsage,
+	"demo":        demoUsage,
+	"ticket-keys": ticketKeysUsage,
+	"version":     versionUsage,
 }
