@@ -1,13 +1,13 @@
 package tlsdefault
 
 import (
-	"net"
 	"time"
+
+	"github.com/tlsdefault/tlsdefault/internal"
 )
 
-// SetTicketKeyReload makes a listener from Listen or NewListener check its
-// session ticket key file at every ticket, so that tests need not wait for
-// the reload interval.
-func SetTicketKeyReload(ln net.Listener, interval time.Duration) {
-	ln.(*listener).srv.tickets.file.SetClock(time.Now, interval)
+// WithReloadInterval replaces the reload interval of the trust files
+// (tests only), so that a test need not wait a second for a change.
+func WithReloadInterval(d time.Duration) Option {
+	return optionFunc(func(s *internal.Settings) { s.ReloadInterval = d })
 }

@@ -21,7 +21,7 @@ var tlsConfigFields = map[string]string{
 	"NameToCertificate":                   "deprecated, unused",
 	"GetCertificate":                      "server: picks among the configured identities, reloading files",
 	"GetClientCertificate":                "client: presents WithCertificate / WithKeyPairFiles",
-	"GetConfigForClient":                  "server: only with legacy, to scope it by SNI",
+	"GetConfigForClient":                  "server: with legacy, to scope it by SNI; with WithCAFile/WithCAPath and WithClientAuth, the reloaded ClientCAs",
 	"VerifyPeerCertificate":               "unused",
 	"VerifyConnection":                    "chain policy; full verification with a lazy capath; legacy scope",
 	"RootCAs":                             "client: trust options, never nil",

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/tlsdefault/tlsdefault"
 	"github.com/tlsdefault/tlsdefault/internal/testpki"
@@ -117,10 +118,8 @@ func TestFleetSharedTicketKeys(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "ticket.keys")
 	k1, k2 := newTicketKey(t), newTicketKey(t)
 	writeTicketKeys(t, path, k1)
-	f := startFleet(t, 3, leaf, tlsdefault.WithSessionTicketKeyFile(path))
-	for _, ln := range f.lns {
-		tlsdefault.SetTicketKeyReload(ln, 0) // check the file at every ticket
-	}
+	// The file is checked at every ticket.
+	f := startFleet(t, 3, leaf, tlsdefault.WithSessionTicketKeyFile(path), tlsdefault.WithReloadInterval(time.Nanosecond))
 
 	main := newRoundRobin(t, f, ca)
 	if s, resumed := main.get(t); resumed || s != "server 0" {
@@ -209,10 +208,7 @@ func TestTicketKeyFileBroken(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "ticket.keys")
 	k1 := newTicketKey(t)
 	writeTicketKeys(t, path, k1)
-	f := startFleet(t, 2, ca.Server(t), tlsdefault.WithSessionTicketKeyFile(path))
-	for _, ln := range f.lns {
-		tlsdefault.SetTicketKeyReload(ln, 0)
-	}
+	f := startFleet(t, 2, ca.Server(t), tlsdefault.WithSessionTicketKeyFile(path), tlsdefault.WithReloadInterval(time.Nanosecond))
 	rr := newRoundRobin(t, f, ca)
 	rr.get(t)
 	writeTicketKeys(t, path, k1, k1[:30]+"!"+k1[31:])

@@ -29,7 +29,8 @@ type server struct {
 	// verifyClients is the mode asked for; with a lazy pool the config
 	// itself only requests certificates and VerifyConnection verifies.
 	verifyClients tls.ClientAuthType
-	tickets       *ticketKeys // WithSessionTicketKeyFile
+	tickets       *ticketKeys         // WithSessionTicketKeyFile
+	live          *internal.LiveTrust // the client CAs, reloaded; nil without WithClientAuth
 }
 
 // ServerConfig returns a new *tls.Config for the server side of TLS
@@ -80,12 +81,12 @@ func newServer(opts []Option) (*server, error) {
 		if !s.HasTrustSource() {
 			return nil, errors.New("tlsdefault: WithClientAuth: verifying client certificates needs a trust source: add WithCAFile, WithCAPath, WithCAData or WithPool with the CA that issues them (WithSystemRoots would accept any publicly issued certificate, so it must be asked for explicitly)")
 		}
-		srv.pool, err = s.Trust(false)
+		srv.live, err = internal.NewLiveTrust(s, false, errorLogf(s))
 		if err != nil {
 			return nil, err
 		}
-		srv.trust = describeTrust(srv.pool)
-		cfg.ClientCAs = srv.pool.CertPoolFor(x509.ExtKeyUsageClientAuth)
+		srv.pool, srv.trust = srv.live.Initial().Pool, srv.live.Initial().Describe
+		cfg.ClientCAs = srv.live.Initial().ClientAuth
 		cfg.ClientAuth = s.ClientAuth
 		if srv.pool.Lazy() {
 			// The directory is consulted by VerifyConnection; crypto/tls
@@ -132,6 +133,7 @@ func newServer(opts []Option) (*server, error) {
 			return c, nil
 		}
 	}
+	srv.reloadTrust(cfg)
 	if err := srv.useTicketKeys(cfg); err != nil {
 		return nil, err
 	}
@@ -176,9 +178,10 @@ func addrString(c net.Conn) string {
 func (srv *server) verify(cs tls.ConnectionState) error {
 	if len(cs.PeerCertificates) > 0 && srv.verifyClients != tls.NoClientCert {
 		chains := cs.VerifiedChains
-		if srv.pool.Lazy() {
+		st := srv.live.Current()
+		if st.Pool.Lazy() {
 			var err error
-			chains, err = srv.pool.Verify(cs.PeerCertificates[0], cs.PeerCertificates[1:], x509.VerifyOptions{
+			chains, err = st.Pool.Verify(cs.PeerCertificates[0], cs.PeerCertificates[1:], x509.VerifyOptions{
 				KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
 			})
 			if err != nil {
@@ -187,6 +190,9 @@ func (srv *server) verify(cs tls.ConnectionState) error {
 		}
 		if len(chains) == 0 {
 			return errors.New("tlsdefault: the client's certificate was not verified")
+		}
+		if err := srv.checkAnchored(st, cs, chains); err != nil {
+			return err
 		}
 		if err := internal.CheckChains("client", chains); err != nil {
 			return &tls.CertificateVerificationError{UnverifiedCertificates: cs.PeerCertificates, Err: err}

@@ -32,6 +32,18 @@ func (f optionFunc) Apply(s *internal.Settings) { f(s) }
 // option is given, only the given sources are trusted; add WithSystemRoots
 // to trust the system store as well. An empty path is an error, never a
 // fall-back to the system store.
+//
+// The file is read again when it changes (checked at most once a second,
+// at a handshake; a replacement is seen by device, inode, size, times and
+// link target, so a rename, a Kubernetes ..data symlink swap and a
+// same-size copy with the time kept all count): on a server the new CAs
+// verify client certificates from the next handshake on, and on a client
+// connections of NewTransport and NewClient verify servers with them. A CA
+// removed from the file is refused at the next handshake, resumed sessions
+// included. A config from ClientConfig used on its own (tls.Dial) refuses
+// a removed CA but does not learn new ones: build a new one. A broken new
+// file is reported through the error log (WithErrorLog) and the trust in
+// use is kept.
 func WithCAFile(path string) Option {
 	return optionFunc(func(s *internal.Settings) {
 		if path == "" {
@@ -45,7 +57,9 @@ func WithCAFile(path string) Option {
 // WithCAPath trusts the certificates in a directory, like Python's capath:
 // OpenSSL's hashed layout (<hash>.N, as made by `openssl rehash` or
 // [capool.Rehash]), looked up by issuer when a handshake needs them, and
-// plain .pem, .crt and .cer files, read at once. An empty path is an error.
+// plain .pem, .crt and .cer files, read at once and read again, as
+// WithCAFile's file is, when one of them or the directory changes. An
+// empty path is an error.
 func WithCAPath(dir string) Option {
 	return optionFunc(func(s *internal.Settings) {
 		if dir == "" {
@@ -58,6 +72,7 @@ func WithCAPath(dir string) Option {
 
 // WithCAData trusts the certificates in data, like Python's cadata: PEM
 // text or DER bytes, one certificate or several. Empty data is an error.
+// The data is fixed at construction (unlike WithCAFile's file).
 func WithCAData(data []byte) Option {
 	return optionFunc(func(s *internal.Settings) {
 		if len(data) == 0 {
@@ -69,7 +84,9 @@ func WithCAData(data []byte) Option {
 }
 
 // WithPool trusts the certificates of a pool built with package capool. A
-// nil pool is an error.
+// nil pool is an error. The pool is fixed at construction (a pool's
+// hashed capath directories are still looked up at each handshake); for
+// trust that follows a file, use WithCAFile or WithCAPath.
 func WithPool(p *capool.Pool) Option {
 	return optionFunc(func(s *internal.Settings) {
 		if p == nil {

@@ -26,7 +26,11 @@ func (srv *server) useTicketKeys(cfg *tls.Config) error {
 	if path == "" {
 		return nil
 	}
-	f, err := ticketkeys.Open(path, internal.ReloadInterval)
+	interval := internal.ReloadInterval
+	if srv.s.ReloadInterval > 0 {
+		interval = srv.s.ReloadInterval
+	}
+	f, err := ticketkeys.Open(path, interval)
 	if err != nil {
 		return fmt.Errorf("tlsdefault: WithSessionTicketKeyFile: %w", err)
 	}

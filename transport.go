@@ -33,6 +33,7 @@ type client struct {
 	strict *tls.Config
 	ids    []identity
 	legacy *internal.Legacy
+	live   *internal.LiveTrust // the trust, reloaded when its files change
 }
 
 // identity is one certificate this side can present: fixed, or reloaded
@@ -124,20 +125,21 @@ func newClient(opts []Option) (*client, error) {
 	if s.TicketKeyFile != "" {
 		return nil, errors.New("tlsdefault: WithSessionTicketKeyFile applies to servers (ServerConfig, Listen, NewListener); a client keeps its tickets in its session cache")
 	}
-	pool, err := s.Trust(true)
+	live, err := internal.NewLiveTrust(s, true, errorLogf(s))
 	if err != nil {
 		return nil, err
 	}
+	pool := live.Initial().Pool
 	ids, err := loadIdentities(s)
 	if err != nil {
 		return nil, err
 	}
-	c := &client{s: s, pool: pool, trust: describeTrust(pool), ids: ids, legacy: s.Legacy}
+	c := &client{s: s, pool: pool, live: live, trust: live.Initial().Describe, ids: ids, legacy: s.Legacy}
 	cfg := &tls.Config{
 		MinVersion:         s.MinVersion,
 		MaxVersion:         internal.MaxVersion,
 		CipherSuites:       internal.CipherSuites(),
-		RootCAs:            pool.CertPoolFor(x509.ExtKeyUsageServerAuth),
+		RootCAs:            live.Initial().ServerAuth,
 		ClientSessionCache: tls.NewLRUClientSessionCache(0),
 		KeyLogWriter:       internal.KeyLogWriter(),
 	}
@@ -190,7 +192,8 @@ func (c *client) getClientCertificate(cri *tls.CertificateRequestInfo) (*tls.Cer
 func (c *client) verify(cs tls.ConnectionState) error {
 	name := cs.ServerName
 	chains := cs.VerifiedChains
-	if c.pool.Lazy() {
+	st := c.live.Current()
+	if st.Pool.Lazy() {
 		if name == "" {
 			return errors.New("tlsdefault: cannot check the server's name: ServerName is empty or an IP address, and a hashed WithCAPath is verified at handshake time; dial by host name, or use NewTransport or NewClient, which know the address dialled")
 		}
@@ -198,7 +201,7 @@ func (c *client) verify(cs tls.ConnectionState) error {
 			return errors.New("tlsdefault: the server sent no certificate")
 		}
 		var err error
-		chains, err = c.pool.Verify(cs.PeerCertificates[0], cs.PeerCertificates[1:], x509.VerifyOptions{
+		chains, err = st.Pool.Verify(cs.PeerCertificates[0], cs.PeerCertificates[1:], x509.VerifyOptions{
 			DNSName:   name,
 			KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
 		})
@@ -208,6 +211,9 @@ func (c *client) verify(cs tls.ConnectionState) error {
 	}
 	if len(chains) == 0 {
 		return errors.New("tlsdefault: the server's certificate was not verified (InsecureSkipVerify cannot turn verification off in a tlsdefault config)")
+	}
+	if err := c.checkAnchored(st, cs, chains); err != nil {
+		return err
 	}
 	if err := internal.CheckChains("server", chains); err != nil {
 		return &tls.CertificateVerificationError{UnverifiedCertificates: cs.PeerCertificates, Err: err}
@@ -289,6 +295,7 @@ func (c *client) dialTLS(t *http.Transport) func(ctx context.Context, network, a
 			base = c.transportConfig()
 		}
 		cfg := base.Clone()
+		cfg.RootCAs = c.currentRoots(cfg.RootCAs)
 		if cfg.ServerName == "" {
 			cfg.ServerName = host
 		}

@@ -36,6 +36,10 @@ type Settings struct {
 
 	TicketKeyFile string // WithSessionTicketKeyFile (server)
 
+	// ReloadInterval, when positive, replaces ReloadInterval for the
+	// files watched (tests only: no option sets it).
+	ReloadInterval time.Duration
+
 	// Legacy is set only by package legacy: the one way to go below the
 	// defaults.
 	Legacy *Legacy

@@ -1,0 +1,95 @@
+package tlsdefault
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"fmt"
+	"log"
+	"time"
+
+	"github.com/tlsdefault/tlsdefault/internal"
+)
+
+// errorLogf is where reloads report broken files: WithErrorLog, or the
+// standard logger.
+func errorLogf(s *internal.Settings) func(string, ...any) {
+	if s.ErrorLog != nil {
+		return s.ErrorLog.Printf
+	}
+	return log.Printf
+}
+
+// reloadTrust makes every handshake of cfg use the client CAs in force:
+// after any GetConfigForClient already installed (legacy scoping), the
+// config of the handshake gets the current ClientCAs, unless the user
+// replaced the field. crypto/tls then both verifies new client
+// certificates and re-checks a resumed session's chain against them.
+func (srv *server) reloadTrust(cfg *tls.Config) {
+	if srv.live == nil || !srv.live.Watched() {
+		return
+	}
+	initial := srv.live.Initial().ClientAuth
+	inner := cfg.GetConfigForClient
+	cfg.GetConfigForClient = func(hello *tls.ClientHelloInfo) (*tls.Config, error) {
+		st := srv.live.Current()
+		var c *tls.Config
+		if inner != nil {
+			var err error
+			if c, err = inner(hello); err != nil {
+				return nil, err
+			}
+		}
+		if c == nil {
+			// Cloned at handshake time, so that changes the user made to
+			// the config after construction hold.
+			c = cfg.Clone()
+			c.GetConfigForClient = nil
+		}
+		if c.ClientCAs == initial {
+			c.ClientCAs = st.ClientAuth
+		}
+		return c, nil
+	}
+}
+
+// checkAnchored refuses a chain that does not end in a CA of the trust in
+// force, once the trust has been reloaded: a CA removed from the file is
+// refused at the next handshake, resumed ones included, whatever pool the
+// handshake itself used.
+func (srv *server) checkAnchored(st *internal.TrustState, cs tls.ConnectionState, chains [][]*x509.Certificate) error {
+	if st.Version == 0 || st.Pool.Lazy() {
+		return nil // the pool of construction, or verified against the current directory just now
+	}
+	if st.Anchored(chains, x509.ExtKeyUsageClientAuth, time.Now()) {
+		return nil
+	}
+	return notAnchored("client", st, cs)
+}
+
+func notAnchored(peer string, st *internal.TrustState, cs tls.ConnectionState) error {
+	return &tls.CertificateVerificationError{UnverifiedCertificates: cs.PeerCertificates, Err: fmt.Errorf("tlsdefault: the %s's certificate chains to a CA that the reloaded trust (%s) no longer holds: %w", peer, st.Describe, x509.UnknownAuthorityError{Cert: cs.PeerCertificates[0]})}
+}
+
+// currentRoots is what a connection of the transport verifies servers
+// with: the RootCAs in force, unless the user replaced the field.
+func (c *client) currentRoots(roots *x509.CertPool) *x509.CertPool {
+	if c.live != nil && c.live.Watched() && roots == c.live.Initial().ServerAuth {
+		return c.live.Current().ServerAuth
+	}
+	return roots
+}
+
+// checkAnchored is the client's side of the server's checkAnchored: a
+// config used without the transport (ClientConfig with tls.Dial) keeps the
+// RootCAs of construction, so a CA removed since is refused here, resumed
+// sessions included. A CA added is trusted by the transport's connections
+// (currentRoots), not by such a config.
+func (c *client) checkAnchored(st *internal.TrustState, cs tls.ConnectionState, chains [][]*x509.Certificate) error {
+	if st.Version == 0 || st.Pool.Lazy() {
+		return nil
+	}
+	if st.Anchored(chains, x509.ExtKeyUsageServerAuth, time.Now()) {
+		return nil
+	}
+	return notAnchored("server", st, cs)
+}
