@@ -16,6 +16,8 @@ import (
 
 	"github.com/tlsdefault/tlsdefault/capool"
 	"github.com/tlsdefault/tlsdefault/internal"
+	"github.com/tlsdefault/tlsdefault/internal/legacyhook"
+	"github.com/tlsdefault/tlsdefault/internal/safetext"
 )
 
 // server is one server configuration and what it needs at handshake time.
@@ -25,7 +27,7 @@ type server struct {
 	trust  string
 	config *tls.Config
 	ids    []identity
-	legacy *internal.Legacy
+	legacy legacyhook.Hook
 	// verifyClients is the mode asked for; with a lazy pool the config
 	// itself only requests certificates and VerifyConnection verifies.
 	verifyClients tls.ClientAuthType
@@ -102,34 +104,14 @@ func newServer(opts []Option) (*server, error) {
 	}
 	cfg.VerifyConnection = srv.verify
 	if l := srv.legacy; l != nil {
-		if !l.Scoped() {
-			l.Widen(cfg)
-		}
+		l.Widen(cfg, "server")
 		cfg.GetConfigForClient = func(hello *tls.ClientHelloInfo) (*tls.Config, error) {
 			// Cloned from the live config at handshake time, so that
 			// changes the user made to it after construction hold.
+			noteHello(hello)
 			c := cfg.Clone()
 			c.GetConfigForClient = nil
-			if l.Matches(hello.ServerName) && (c.MinVersion == s.MinVersion || c.MinVersion == tls.VersionTLS10) {
-				// Widened, and without h2 for a client that would end up
-				// on a version or suite HTTP/2 forbids.
-				l.WidenFor(c, hello)
-			}
-			// Legacy handshakes that the verifier (ours, or the user's
-			// wrapping it) accepted are reported with the SNI name and
-			// the remote address.
-			inner, sni, remote := c.VerifyConnection, hello.ServerName, addrString(hello.Conn)
-			c.VerifyConnection = func(cs tls.ConnectionState) error {
-				if inner != nil {
-					if err := inner(cs); err != nil {
-						return err
-					}
-				}
-				if internal.IsLegacy(cs) {
-					l.Observe(internal.Event{Side: "server", Host: sni, RemoteAddr: remote, Version: cs.Version, CipherSuite: cs.CipherSuite})
-				}
-				return nil
-			}
+			l.ServerConfigFor(c, hello)
 			return c, nil
 		}
 	}
@@ -174,7 +156,8 @@ func addrString(c net.Conn) string {
 // verify is the VerifyConnection of a server config: client certificates
 // (verified here with a lazy pool) must meet the chain policy, and a legacy
 // version or suite is refused unless legacy mode covers the SNI name.
-// Legacy handshakes are reported by the wrapper GetConfigForClient installs.
+// Legacy handshakes are reported by the wrapper that GetConfigForClient
+// (package legacy) installs.
 func (srv *server) verify(cs tls.ConnectionState) error {
 	if len(cs.PeerCertificates) > 0 && srv.verifyClients != tls.NoClientCert {
 		chains := cs.VerifiedChains
@@ -194,12 +177,16 @@ func (srv *server) verify(cs tls.ConnectionState) error {
 		if err := srv.checkAnchored(st, cs, chains); err != nil {
 			return err
 		}
-		if err := internal.CheckChains("client", chains); err != nil {
+		minRSA := internal.MinRSABits
+		if srv.legacy != nil {
+			minRSA = srv.legacy.MinRSABits(cs.ServerName)
+		}
+		if err := checkChains("client", chains, minRSA); err != nil {
 			return &tls.CertificateVerificationError{UnverifiedCertificates: cs.PeerCertificates, Err: err}
 		}
 	}
-	if internal.IsLegacy(cs) && (srv.legacy == nil || !srv.legacy.Matches(cs.ServerName)) {
-		return fmt.Errorf("tlsdefault: a client negotiated %s with %s, which only package legacy allows", tls.VersionName(cs.Version), tls.CipherSuiteName(cs.CipherSuite))
+	if internal.IsLegacy(cs) && (srv.legacy == nil || !srv.legacy.Covers(cs.ServerName)) {
+		return &legacyScopeError{side: "server", host: cs.ServerName, version: cs.Version, cipherSuite: cs.CipherSuite}
 	}
 	return nil
 }
@@ -330,10 +317,13 @@ func (l *listener) handshake(raw net.Conn) {
 	raw.SetDeadline(deadline)
 	ctx, cancel := context.WithDeadline(l.ctx, deadline)
 	defer cancel()
+	hello := new(helloWatch)
+	ctx = context.WithValue(ctx, helloKey{}, hello)
 	tc := tls.Server(raw, l.srv.config)
 	if err := tc.HandshakeContext(ctx); err != nil {
+		timedOut := l.ctx.Err() == nil && (isTimeout(err) || !time.Now().Before(deadline))
 		l.closeAfterAlert(raw)
-		l.logHandshake(addrString(raw), err)
+		l.logHandshake(addrString(raw), l.srv.diagnose(err, addrString(raw), hello, tc, timedOut, l.timeout))
 		return
 	}
 	raw.SetDeadline(time.Time{})
@@ -407,20 +397,47 @@ func (l *listener) flushLog() {
 	}
 }
 
+// maxLogLine bounds a failed-handshake log line in bytes: the peer
+// controls much of it (SNI, ALPN values, certificate names).
+const maxLogLine = 1024
+
 func (l *listener) printHandshake(remote string, err error, more int) {
-	err = internal.Explain(err, internal.Context{Side: "server", Host: remote, Trust: l.srv.trust, Legacy: l.srv.legacy != nil})
-	msg := fmt.Sprintf("tlsdefault: %v", err)
-	if he, ok := errors.AsType[*internal.HandshakeError](err); ok {
+	msg := "tlsdefault: " + err.Error()
+	if he, ok := errors.AsType[*HandshakeError](err); ok {
 		msg = he.Error()
 	}
+	suffix := ""
 	if more > 0 {
-		msg += fmt.Sprintf(" (and %d more failed handshakes in the last second)", more)
+		suffix = fmt.Sprintf(" (and %d more failed handshakes in the last second)", more)
 	}
+	msg = safetext.Line(msg, maxLogLine-len(suffix)) + suffix
 	if l.logger != nil {
 		l.logger.Print(msg)
 	} else {
 		log.Print(msg)
 	}
+}
+
+// diagnose explains a failed server handshake with what the listener
+// knows: the remote address, the SNI name, the legacy scope and whether
+// the handshake's deadline passed.
+func (srv *server) diagnose(err error, remote string, hello *helloWatch, tc *tls.Conn, timedOut bool, timeout time.Duration) *HandshakeError {
+	in := diagInfo{
+		side: "server", host: remote, trust: srv.trust, minVersion: srv.s.MinVersion,
+		legacy: srv.legacy != nil, legacyScoped: srv.legacy != nil && srv.legacy.Scoped(),
+		sni: hello.sni, sniKnown: hello.seen,
+		timedOut: timedOut, timeout: timeout,
+	}
+	if srv.pool != nil {
+		in.pool = srv.pool
+	}
+	if !in.sniKnown {
+		if cs := tc.ConnectionState(); cs.ServerName != "" {
+			in.sni, in.sniKnown = cs.ServerName, true
+		}
+	}
+	in.inScope = srv.legacy != nil && in.sniKnown && srv.legacy.Covers(in.sni)
+	return classify(err, in)
 }
 
 // Close stops accepting, closes the listener and aborts handshakes in

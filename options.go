@@ -227,6 +227,11 @@ func collect(opts []Option) (*internal.Settings, error) {
 	if len(s.Errs) > 0 {
 		return nil, s.Errs[0]
 	}
+	if s.Legacy == nil {
+		if err := checkGODEBUG(); err != nil {
+			return nil, err
+		}
+	}
 	if s.Legacy != nil && s.MinVersion != 0 {
 		return nil, errors.New("tlsdefault: WithMinVersion and legacy.Allow contradict each other: legacy.Allow lowers the floor to TLS 1.0; give one of them")
 	}

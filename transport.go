@@ -9,13 +9,14 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptrace"
-	"slices"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/go-cleanhttp"
 
 	"github.com/tlsdefault/tlsdefault/capool"
 	"github.com/tlsdefault/tlsdefault/internal"
+	"github.com/tlsdefault/tlsdefault/internal/legacyhook"
 )
 
 // client is one client configuration and what it needs at handshake time.
@@ -23,16 +24,13 @@ type client struct {
 	s     *internal.Settings
 	pool  *capool.Pool
 	trust string
-	// config is what ClientConfig returns: widened when legacy is given
-	// (a scope is then enforced by VerifyConnection, by server name).
+	// config is what ClientConfig returns and NewTransport puts in
+	// TLSClientConfig: widened when legacy is given (a scope is then
+	// enforced by VerifyConnection, by server name, and the transport's
+	// DialTLSContext narrows its clone for a host out of scope).
 	config *tls.Config
-	// strict is what NewTransport puts in TLSClientConfig: never widened
-	// for a scoped legacy option; the transport's DialTLSContext widens a
-	// clone for the hosts in scope only, so other hosts are never offered
-	// old versions or suites.
-	strict *tls.Config
 	ids    []identity
-	legacy *internal.Legacy
+	legacy legacyhook.Hook
 	live   *internal.LiveTrust // the trust, reloaded when its files change
 }
 
@@ -101,8 +99,10 @@ func describeTrust(p *capool.Pool) string {
 //
 // With legacy.Allow(legacy.ForHosts(...)), the config offers the old
 // versions and suites to every server and VerifyConnection refuses their use
-// by a server out of scope; NewTransport does better, offering them only to
-// the hosts in scope.
+// by a server out of scope; NewTransport does better for direct
+// connections, offering them only to the hosts in scope. A user's change
+// to the returned config is never undone by legacy mode: a raised
+// MinVersion or a shorter CipherSuites list holds for every host.
 func ClientConfig(opts ...Option) (*tls.Config, error) {
 	c, err := newClient(opts)
 	if err != nil {
@@ -150,26 +150,15 @@ func newClient(opts []Option) (*client, error) {
 		cfg.GetClientCertificate = c.getClientCertificate
 	}
 	cfg.VerifyConnection = c.verify
-	c.strict, c.config = cfg, cfg
 	if c.legacy != nil {
-		if c.legacy.Scoped() {
-			c.config = cfg.Clone()
-			c.config.ClientSessionCache = tls.NewLRUClientSessionCache(0)
-		} else {
-			c.strict = nil // the same config, widened for every host
-		}
-		c.legacy.Widen(c.config)
+		c.legacy.Widen(cfg, "client")
 	}
+	c.config = cfg
 	return c, nil
 }
 
 // transportConfig is the TLSClientConfig of a transport.
-func (c *client) transportConfig() *tls.Config {
-	if c.strict != nil {
-		return c.strict
-	}
-	return c.config
-}
+func (c *client) transportConfig() *tls.Config { return c.config }
 
 func (c *client) getClientCertificate(cri *tls.CertificateRequestInfo) (*tls.Certificate, error) {
 	var first *tls.Certificate
@@ -215,18 +204,18 @@ func (c *client) verify(cs tls.ConnectionState) error {
 	if err := c.checkAnchored(st, cs, chains); err != nil {
 		return err
 	}
-	if err := internal.CheckChains("server", chains); err != nil {
+	minRSA := internal.MinRSABits
+	if c.legacy != nil {
+		minRSA = c.legacy.MinRSABits(name)
+	}
+	if err := checkChains("server", chains, minRSA); err != nil {
 		return &tls.CertificateVerificationError{UnverifiedCertificates: cs.PeerCertificates, Err: err}
 	}
 	if internal.IsLegacy(cs) {
-		if c.legacy == nil || !c.legacy.Matches(name) {
-			who := name
-			if who == "" {
-				who = "the server"
-			}
-			return fmt.Errorf("tlsdefault: %s negotiated %s with %s, which only package legacy allows, and legacy mode does not cover this host", who, tls.VersionName(cs.Version), tls.CipherSuiteName(cs.CipherSuite))
+		if c.legacy == nil || !c.legacy.Covers(name) {
+			return &legacyScopeError{side: "client", host: name, version: cs.Version, cipherSuite: cs.CipherSuite}
 		}
-		c.legacy.Observe(internal.Event{Side: "client", Host: name, Version: cs.Version, CipherSuite: cs.CipherSuite})
+		c.legacy.Observe("client", name, "", cs)
 	}
 	return nil
 }
@@ -242,12 +231,19 @@ func (c *client) verify(cs tls.ConnectionState) error {
 // Direct HTTPS connections are made by the transport's DialTLSContext,
 // which does the handshake with a clone of TLSClientConfig, as read at dial
 // time (so changes made to it, such as a wrapped VerifyConnection or a
-// raised MinVersion, hold), widens that clone for a host in the scope of
-// legacy.Allow, and returns errors as *HandshakeError, which explains the
-// failure and wraps the error of crypto/tls. Through an HTTP proxy, net/http
-// does the handshake itself with TLSClientConfig: verification and policy
-// are the same, but errors are not explained and legacy scopes match only
-// host names, not IP addresses.
+// raised MinVersion, hold), narrows that clone to the defaults for a host
+// out of the scope of legacy.Allow(legacy.ForHosts(...)), and returns
+// errors as *HandshakeError, which explains the failure and wraps the error
+// of crypto/tls.
+//
+// Through an HTTP proxy, net/http does the handshake itself with
+// TLSClientConfig: verification and policy are the same, but errors are not
+// explained. With legacy.Allow(legacy.ForHosts(...)), TLSClientConfig is
+// widened as ClientConfig's is: through a proxy every host is offered the
+// old versions and suites, a host in scope is reached with them, and a host
+// out of scope that negotiates one is refused by VerifyConnection (it fails
+// closed). A host dialled by IP address is out of scope through a proxy,
+// since crypto/tls does not give VerifyConnection the address.
 func NewTransport(opts ...Option) (*http.Transport, error) {
 	c, err := newClient(opts)
 	if err != nil {
@@ -300,16 +296,9 @@ func (c *client) dialTLS(t *http.Transport) func(ctx context.Context, network, a
 			cfg.ServerName = host
 		}
 		name := cfg.ServerName
-		inLegacy := c.legacy != nil && c.legacy.Matches(name)
-		if inLegacy && c.strict != nil && base == c.strict {
-			// In the scope of legacy.Allow: widen this connection only,
-			// and never below a floor the user raised in place.
-			if cfg.MinVersion == c.s.MinVersion {
-				cfg.MinVersion = tls.VersionTLS10
-			}
-			if slices.Equal(cfg.CipherSuites, internal.CipherSuites()) {
-				cfg.CipherSuites = append(internal.CipherSuites(), internal.LegacySuites()...)
-			}
+		inLegacy := c.legacy != nil && c.legacy.Covers(name)
+		if c.legacy != nil {
+			c.legacy.ClientConfigFor(cfg, name) // a host out of scope is offered only the defaults
 		}
 		if inner := cfg.VerifyConnection; inner != nil {
 			// crypto/tls leaves ConnectionState.ServerName empty for an
@@ -322,6 +311,7 @@ func (c *client) dialTLS(t *http.Transport) func(ctx context.Context, network, a
 				return inner(cs)
 			}
 		}
+		parent := ctx
 		if t.TLSHandshakeTimeout > 0 {
 			var cancel context.CancelFunc
 			ctx, cancel = context.WithTimeout(ctx, t.TLSHandshakeTimeout)
@@ -331,16 +321,36 @@ func (c *client) dialTLS(t *http.Transport) func(ctx context.Context, network, a
 		if trace != nil && trace.TLSHandshakeStart != nil {
 			trace.TLSHandshakeStart()
 		}
-		tc := tls.Client(raw, cfg)
+		// The course of the handshake, for the explanation of a failure.
+		var w handshakeWatch
+		cfg.GetClientCertificate = w.getClientCertificate(cfg)
+		pc := &peekConn{Conn: raw}
+		tc := tls.Client(pc, cfg)
+		start := time.Now()
 		err = tc.HandshakeContext(ctx)
 		if trace != nil && trace.TLSHandshakeDone != nil {
 			trace.TLSHandshakeDone(tc.ConnectionState(), err)
 		}
+		if err == nil && w.requested && tc.ConnectionState().Version == tls.VersionTLS13 {
+			// A TLS 1.3 server checks the client's certificate after
+			// the client's handshake is done: wait briefly for its
+			// verdict, so that a refusal is reported here.
+			if err = awaitVerdict(ctx, pc, tc, time.Since(start)); err != nil {
+				w.afterFinished = true
+			}
+		}
 		if err != nil {
 			raw.Close()
-			return nil, internal.Explain(err, internal.Context{
-				Side: "client", Host: hostForMessage(host, name), Trust: c.trust,
-				Legacy: inLegacy, LegacyOutOfScope: c.legacy != nil && !inLegacy, MinVersion: cfg.MinVersion,
+			if parent.Err() != nil {
+				return nil, parent.Err() // the caller's own context
+			}
+			cs := tc.ConnectionState()
+			return nil, classify(err, diagInfo{
+				side: "client", host: hostForMessage(host, name), trust: c.trust, pool: c.pool, minVersion: cfg.MinVersion,
+				legacy: c.legacy != nil, legacyScoped: c.legacy != nil && c.legacy.Scoped(), inScope: inLegacy,
+				watched: true, certRequested: w.requested, certSent: w.sent, afterFinished: w.afterFinished,
+				serverHello: cs.Version != 0, version: cs.Version,
+				timedOut: ctx.Err() != nil, timeout: t.TLSHandshakeTimeout,
 			})
 		}
 		return tc, nil

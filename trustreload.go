@@ -40,6 +40,7 @@ func (srv *server) reloadTrust(cfg *tls.Config) {
 			}
 		}
 		if c == nil {
+			noteHello(hello)
 			// Cloned at handshake time, so that changes the user made to
 			// the config after construction hold.
 			c = cfg.Clone()

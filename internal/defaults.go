@@ -91,3 +91,9 @@ const (
 // NextProtos is the ALPN list of a server: HTTP/2 first, then HTTP/1.1, as
 // http.Server.ServeTLS would set it (http.Serve on a listener does not).
 func NextProtos() []string { return []string{"h2", "http/1.1"} }
+
+// IsLegacy reports whether a connection used a version or suite outside the
+// defaults, which only package legacy allows.
+func IsLegacy(cs tls.ConnectionState) bool {
+	return cs.Version < tls.VersionTLS12 || !IsDefaultSuite(cs.CipherSuite)
+}

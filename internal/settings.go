@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tlsdefault/tlsdefault/capool"
+	"github.com/tlsdefault/tlsdefault/internal/legacyhook"
 )
 
 // Settings is what the options of tlsdefault (and of package legacy) write
@@ -40,9 +41,9 @@ type Settings struct {
 	// files watched (tests only: no option sets it).
 	ReloadInterval time.Duration
 
-	// Legacy is set only by package legacy: the one way to go below the
-	// defaults.
-	Legacy *Legacy
+	// Legacy is set only by package legacy (legacy.Allow): the one way to
+	// go below the defaults. The root package only calls its methods.
+	Legacy legacyhook.Hook
 
 	// Errs collects the errors of options; constructors return them.
 	Errs []error

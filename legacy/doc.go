@@ -32,10 +32,12 @@
 // It does not enable RC4 (forbidden by RFC 7465; Go still implements it,
 // and this package will not ask for it), NULL, export or anonymous suites,
 // or TLS compression (Go has none). Certificate verification and host name
-// checking stay on, with the same chain policy as the defaults (RSA keys of
-// at least 2048 bits, EC keys of at least 256 bits, no SHA-1 signatures):
-// old protocol, not no security. There is no option in this package to
-// accept weak certificate chains; see "What Go cannot do" below.
+// checking stay on, with the chain policy of the defaults (EC keys of at
+// least 256 bits, no SHA-1 signatures) but one change: a peer in scope may
+// present RSA keys of 1024 bits or more ([MinRSABits]; OpenSSL's security
+// level 1, what Python's "@SECLEVEL=1" allows), since old appliances often
+// have one. Every other peer of the same client or server keeps the floor of
+// 2048 bits. Old protocol, not no security: see "What Go cannot do" below.
 //
 // # Go releases and GODEBUG
 //
@@ -81,9 +83,8 @@
 // which Allow enables); the SHA-384 CBC suites; certificate chains signed
 // with SHA-1 (crypto/x509 refuses to verify them since Go 1.18, and the
 // GODEBUG that brought them back was removed in Go 1.24); and RSA keys under
-// 1024 bits (refused by crypto/rsa unless GODEBUG=rsa1024min=0). Chains with
-// RSA keys of 1024 to 2047 bits are accepted by Go but refused by the chain
-// policy of tlsdefault, and Allow does not change that.
+// 1024 bits (refused by crypto/rsa unless GODEBUG=rsa1024min=0, and by the
+// chain policy of tlsdefault whatever GODEBUG says).
 //
 // # What it re-opens
 //
@@ -137,13 +138,25 @@
 //		legacy.Allow(legacy.ForHosts("billing.internal.example")),
 //	)
 //
-// On a client, a host out of scope is offered only the defaults (with
-// NewTransport and NewClient), and a legacy handshake with a ServerName out
-// of scope is refused (with ClientConfig, whose config is widened for every
-// host since it cannot tell hosts apart before the handshake). On a server
-// the scope is matched against the SNI name the client sends; clients that
-// send none are out of scope. A listener that must serve SNI-less old
-// clients needs Allow without ForHosts, ideally on its own port.
+// On a client, the config (from ClientConfig, and the TLSClientConfig of
+// NewTransport) is widened for every host, since crypto/tls cannot tell
+// hosts apart before the handshake, and its VerifyConnection refuses a
+// legacy handshake with a ServerName out of scope. The transport's own
+// dialler does better for direct connections: a host out of scope is
+// offered only the defaults. Through an HTTP proxy, net/http handshakes
+// with TLSClientConfig itself: a host in scope is reached, one out of scope
+// is offered the old versions too but refused if it picks one, and a host
+// dialled by IP address is out of scope (crypto/tls does not give the
+// verifier the address). On a server the scope is matched against the SNI
+// name the client sends; clients that send none, or a name that is not a
+// valid host name, are out of scope. A listener that must serve SNI-less
+// old clients needs Allow without ForHosts, ideally on its own port.
+//
+// The config a constructor returns is widened once, when it is built (a
+// scoped server's per handshake, for the names in scope, as long as its
+// MinVersion and CipherSuites hold the defaults). A change made to it
+// afterwards, such as a raised MinVersion or a shorter CipherSuites list,
+// is never undone, on either side.
 //
 // # Observation
 //
@@ -153,10 +166,14 @@
 //
 //   - once per peer, a warning on standard error ("tlsdefault: warning:
 //     legacy client handshake with old.example: TLS 1.0, ..."); [WarnTo]
-//     sends it elsewhere and [Quiet] turns it off;
+//     sends it elsewhere and [Quiet] turns it off. A name that is not made
+//     of the characters of host names (it may come from the peer, as the
+//     SNI name does) is quoted with Go escapes, and one Allow names at most
+//     256 peers: after that, one line says so and the rest are counted only;
 //   - every time, to the callbacks given with [OnHandshake];
 //   - every time, to the [Counter] given with [Observe], which keeps a total,
-//     the latest [Event], and a count per peer.
+//     the latest [Event], and a count per peer (for the [MaxPeers] peers
+//     seen most recently).
 //
 // When the counter stays at zero for long enough, the old peer is gone and
 // Allow can be deleted.
