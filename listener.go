@@ -87,7 +87,8 @@ func newServer(opts []Option) (*server, error) {
 		if err != nil {
 			return nil, err
 		}
-		srv.pool, srv.trust = srv.live.Initial().Pool, srv.live.Initial().Describe
+		srv.pool = srv.live.Initial().Pool
+		srv.trust = describeTrust(srv.pool)
 		cfg.ClientCAs = srv.live.Initial().ClientAuth
 		cfg.ClientAuth = s.ClientAuth
 		if srv.pool.Lazy() {

@@ -134,7 +134,7 @@ func newClient(opts []Option) (*client, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &client{s: s, pool: pool, live: live, trust: live.Initial().Describe, ids: ids, legacy: s.Legacy}
+	c := &client{s: s, pool: pool, live: live, trust: describeTrust(pool), ids: ids, legacy: s.Legacy}
 	cfg := &tls.Config{
 		MinVersion:         s.MinVersion,
 		MaxVersion:         internal.MaxVersion,
