@@ -69,6 +69,7 @@ func newServer(opts []Option) (*server, error) {
 	if err != nil {
 		return nil, err
 	}
+	useLogger(s, ids, "server")
 	srv := &server{s: s, ids: ids, legacy: s.Legacy, verifyClients: s.ClientAuth}
 	cfg := &tls.Config{
 		MinVersion:     s.MinVersion,
@@ -83,7 +84,7 @@ func newServer(opts []Option) (*server, error) {
 		if !s.HasTrustSource() {
 			return nil, errors.New("tlsdefault: WithClientAuth: verifying client certificates needs a trust source: add WithCAFile, WithCAPath, WithCAData or WithPool with the CA that issues them (WithSystemRoots would accept any publicly issued certificate, so it must be asked for explicitly)")
 		}
-		srv.live, err = internal.NewLiveTrust(s, false, errorLogf(s))
+		srv.live, err = newLiveTrust(s, false)
 		if err != nil {
 			return nil, err
 		}
@@ -324,7 +325,7 @@ func (l *listener) handshake(raw net.Conn) {
 	if err := tc.HandshakeContext(ctx); err != nil {
 		timedOut := l.ctx.Err() == nil && (isTimeout(err) || !time.Now().Before(deadline))
 		l.closeAfterAlert(raw)
-		l.logHandshake(addrString(raw), l.srv.diagnose(err, addrString(raw), hello, tc, timedOut, l.timeout))
+		l.logHandshake(addrString(raw), withSNI(l.srv.diagnose(err, addrString(raw), hello, tc, timedOut, l.timeout), hello, tc))
 		return
 	}
 	raw.SetDeadline(time.Time{})
@@ -362,7 +363,10 @@ func (l *listener) logHandshake(remote string, err error) {
 	now := time.Now()
 	if since := now.Sub(l.logAt); since < time.Second {
 		l.logN++
-		l.logRemote, l.logErr = remote, err
+		if l.logErr == nil || failureLevel(err) >= failureLevel(l.logErr) {
+			// The record of the second tells the most severe failure.
+			l.logRemote, l.logErr = remote, err
+		}
 		if !l.logTimer {
 			l.logTimer = true
 			time.AfterFunc(time.Second-since, l.flushLog)
@@ -412,6 +416,12 @@ func (l *listener) printHandshake(remote string, err error, more int) {
 		suffix = fmt.Sprintf(" (and %d more failed handshakes in the last second)", more)
 	}
 	msg = safetext.Line(msg, maxLogLine-len(suffix)) + suffix
+	if lg := l.srv.s.Logger; lg != nil {
+		logFailure(lg, remote, sniOf(err), err, more)
+		if l.logger == nil {
+			return // WithLogger alone: no line on the standard logger
+		}
+	}
 	if l.logger != nil {
 		l.logger.Print(msg)
 	} else {

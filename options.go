@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"log/slog"
 	"time"
 
 	"github.com/tlsdefault/tlsdefault/capool"
@@ -203,8 +204,10 @@ func WithMaxConns(n int) Option {
 }
 
 // WithErrorLog sets where a listener reports failed handshakes (at a
-// bounded rate) and where reloading key pairs reports broken files. The
-// default is the standard logger of package log.
+// bounded rate) and where reloading key pairs, trust files and session
+// ticket key files reports broken files. The default is the standard
+// logger of package log, unless WithLogger is given: then these lines go
+// only to a logger given with WithErrorLog.
 func WithErrorLog(l *log.Logger) Option {
 	return optionFunc(func(s *internal.Settings) {
 		if l == nil {
@@ -273,5 +276,30 @@ func WithSessionTicketKeyFile(path string) Option {
 			return
 		}
 		s.TicketKeyFile = path
+	})
+}
+
+// WithLogger sends structured records to l: failed handshakes of a
+// listener, reloads of key pair, trust and session ticket key files (ok
+// and failed), this side's certificate nearing or past its expiry, and
+// legacy handshakes. Every record has the attribute "event"; its values
+// (EventHandshakeFailed, EventReload, EventCertificateExpiry,
+// EventLegacyHandshake) and the attributes of each are documented with
+// those constants and are stable, so that a program can count them in its
+// own metrics (see the example) and alert on them. Text from a peer or a
+// certificate is escaped. With WithLogger, the lines of WithErrorLog go
+// only to a logger given with WithErrorLog, not to the standard logger.
+//
+// On a client with WithKeyPairFiles, the transport of NewTransport and
+// NewClient also closes its idle connections when the certificate files
+// change, so that new requests present the new certificate; that happens
+// with or without WithLogger.
+func WithLogger(l *slog.Logger) Option {
+	return optionFunc(func(s *internal.Settings) {
+		if l == nil {
+			s.Errorf("WithLogger: nil logger")
+			return
+		}
+		s.Logger = l
 	})
 }

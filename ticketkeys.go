@@ -3,7 +3,7 @@ package tlsdefault
 import (
 	"crypto/tls"
 	"fmt"
-	"log"
+	"log/slog"
 
 	"github.com/tlsdefault/tlsdefault/internal"
 	"github.com/tlsdefault/tlsdefault/internal/ticketkeys"
@@ -15,6 +15,7 @@ type ticketKeys struct {
 	file *ticketkeys.File
 	cfg  *tls.Config // the live config: SetSessionTicketKeys is safe on it
 	logf func(format string, args ...any)
+	lg   *slog.Logger // WithLogger, or nil
 }
 
 // useTicketKeys reads the file of WithSessionTicketKeyFile, sets its keys
@@ -34,10 +35,7 @@ func (srv *server) useTicketKeys(cfg *tls.Config) error {
 	if err != nil {
 		return fmt.Errorf("tlsdefault: WithSessionTicketKeyFile: %w", err)
 	}
-	tk := &ticketKeys{file: f, cfg: cfg, logf: log.Printf}
-	if srv.s.ErrorLog != nil {
-		tk.logf = srv.s.ErrorLog.Printf
-	}
+	tk := &ticketKeys{file: f, cfg: cfg, logf: errorLogf(srv.s), lg: srv.s.Logger}
 	srv.tickets = tk
 	cfg.SetSessionTicketKeys(f.Keys())
 	cfg.WrapSession = func(cs tls.ConnectionState, ss *tls.SessionState) ([]byte, error) {
@@ -59,7 +57,9 @@ func (tk *ticketKeys) refresh() {
 	switch {
 	case o.Reloaded():
 		tk.cfg.SetSessionTicketKeys(tk.file.Keys())
+		logReload(tk.lg, "ticket_keys", tk.file.Path, nil)
 	case o.Err != nil && !o.Repeated:
 		tk.logf("tlsdefault: WithSessionTicketKeyFile: keeping the previous session ticket keys: %v", o.Err)
+		logReload(tk.lg, "ticket_keys", tk.file.Path, fmt.Errorf("WithSessionTicketKeyFile: %w", o.Err))
 	}
 }

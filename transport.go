@@ -37,15 +37,18 @@ type client struct {
 // identity is one certificate this side can present: fixed, or reloaded
 // from files.
 type identity struct {
-	cert *tls.Certificate
-	kp   *internal.KeyPair
+	cert   *tls.Certificate
+	kp     *internal.KeyPair
+	notice *certNotice // WithLogger: expiry records
 }
 
 func (id identity) current() *tls.Certificate {
+	c := id.cert
 	if id.kp != nil {
-		return id.kp.Current()
+		c = id.kp.Current()
 	}
-	return id.cert
+	id.notice.check(c)
+	return c
 }
 
 // loadIdentities checks the certificates and reads the key pair files.
@@ -59,7 +62,7 @@ func loadIdentities(s *internal.Settings) ([]identity, error) {
 		ids = append(ids, identity{cert: &c})
 	}
 	for _, f := range s.KeyPairFiles {
-		kp, err := internal.LoadKeyPair(f[0], f[1], s.ErrorLog)
+		kp, err := internal.LoadKeyPair(f[0], f[1], errorLogger(s))
 		if err != nil {
 			return nil, fmt.Errorf("tlsdefault: %w", err)
 		}
@@ -125,7 +128,7 @@ func newClient(opts []Option) (*client, error) {
 	if s.TicketKeyFile != "" {
 		return nil, errors.New("tlsdefault: WithSessionTicketKeyFile applies to servers (ServerConfig, Listen, NewListener); a client keeps its tickets in its session cache")
 	}
-	live, err := internal.NewLiveTrust(s, true, errorLogf(s))
+	live, err := newLiveTrust(s, true)
 	if err != nil {
 		return nil, err
 	}
@@ -134,6 +137,7 @@ func newClient(opts []Option) (*client, error) {
 	if err != nil {
 		return nil, err
 	}
+	useLogger(s, ids, "client")
 	c := &client{s: s, pool: pool, live: live, trust: describeTrust(pool), ids: ids, legacy: s.Legacy}
 	cfg := &tls.Config{
 		MinVersion:         s.MinVersion,
@@ -216,6 +220,7 @@ func (c *client) verify(cs tls.ConnectionState) error {
 			return &legacyScopeError{side: "client", host: name, version: cs.Version, cipherSuite: cs.CipherSuite}
 		}
 		c.legacy.Observe("client", name, "", cs)
+		logLegacy(c.s.Logger, "client", name, "", cs)
 	}
 	return nil
 }
@@ -267,6 +272,7 @@ func (c *client) transport() *http.Transport {
 		t.TLSHandshakeTimeout = c.s.HandshakeTimeout
 	}
 	t.DialTLSContext = c.dialTLS(t)
+	c.closeIdleOnCertChange(t)
 	return t
 }
 

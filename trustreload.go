@@ -5,6 +5,8 @@ import (
 	"crypto/x509"
 	"fmt"
 	"log"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/tlsdefault/tlsdefault/internal"
@@ -13,8 +15,8 @@ import (
 // errorLogf is where reloads report broken files: WithErrorLog, or the
 // standard logger.
 func errorLogf(s *internal.Settings) func(string, ...any) {
-	if s.ErrorLog != nil {
-		return s.ErrorLog.Printf
+	if l := errorLogger(s); l != nil {
+		return l.Printf
 	}
 	return log.Printf
 }
@@ -24,14 +26,21 @@ func errorLogf(s *internal.Settings) func(string, ...any) {
 // config of the handshake gets the current ClientCAs, unless the user
 // replaced the field. crypto/tls then both verifies new client
 // certificates and re-checks a resumed session's chain against them.
+//
+// With WithLogger and legacy.Allow, it also reports the legacy handshakes
+// the verifier accepted, with the SNI name and the remote address.
 func (srv *server) reloadTrust(cfg *tls.Config) {
-	if srv.live == nil || !srv.live.Watched() {
+	watched := srv.live != nil && srv.live.Watched()
+	logLegacyHandshakes := srv.s.Logger != nil && srv.legacy != nil
+	if !watched && !logLegacyHandshakes {
 		return
 	}
-	initial := srv.live.Initial().ClientAuth
+	var initial *x509.CertPool
+	if watched {
+		initial = srv.live.Initial().ClientAuth
+	}
 	inner := cfg.GetConfigForClient
 	cfg.GetConfigForClient = func(hello *tls.ClientHelloInfo) (*tls.Config, error) {
-		st := srv.live.Current()
 		var c *tls.Config
 		if inner != nil {
 			var err error
@@ -46,11 +55,36 @@ func (srv *server) reloadTrust(cfg *tls.Config) {
 			c = cfg.Clone()
 			c.GetConfigForClient = nil
 		}
-		if c.ClientCAs == initial {
-			c.ClientCAs = st.ClientAuth
+		if watched && c.ClientCAs == initial {
+			c.ClientCAs = srv.live.Current().ClientAuth
+		}
+		if logLegacyHandshakes {
+			verify, sni, remote := c.VerifyConnection, hello.ServerName, addrString(hello.Conn)
+			c.VerifyConnection = func(cs tls.ConnectionState) error {
+				if verify != nil {
+					if err := verify(cs); err != nil {
+						return err
+					}
+				}
+				if internal.IsLegacy(cs) {
+					logLegacy(srv.s.Logger, "server", sni, remote, cs)
+				}
+				return nil
+			}
 		}
 		return c, nil
 	}
+}
+
+// newLiveTrust is internal.NewLiveTrust with the reloads reported to
+// WithLogger.
+func newLiveTrust(s *internal.Settings, defaultSystem bool) (*internal.LiveTrust, error) {
+	live, err := internal.NewLiveTrust(s, defaultSystem, errorLogf(s))
+	if live != nil && s.Logger != nil {
+		path := strings.Join(append(slices.Clone(s.CAFiles), s.CAPaths...), ",")
+		live.OnReload = func(err error) { logReload(s.Logger, "trust", path, err) }
+	}
+	return live, err
 }
 
 // checkAnchored refuses a chain that does not end in a CA of the trust in

@@ -55,6 +55,11 @@ func CheckCertificate(cert *tls.Certificate) error {
 type KeyPair struct {
 	CertFile, KeyFile string
 
+	// OnReload, when set before use, is called after each reload with
+	// its error (nil when the new pair is in use); a failure repeated is
+	// not reported again.
+	OnReload func(err error)
+
 	cur   atomic.Pointer[tls.Certificate]
 	watch *filewatch.Watcher // device, inode, size, times, link target of both files
 	logf  func(format string, args ...any)
@@ -176,6 +181,9 @@ func (kp *KeyPair) Current() *tls.Certificate {
 	o := kp.watch.Check(kp.reload)
 	if o.Err != nil && !o.Repeated {
 		kp.logf("tlsdefault: keeping the previous certificate: %v", o.Err)
+	}
+	if o.Changed && !o.Repeated && kp.OnReload != nil {
+		kp.OnReload(o.Err)
 	}
 	return kp.cur.Load()
 }

@@ -7,6 +7,7 @@ import (
 	"crypto/tls"
 	"fmt"
 	"log"
+	"log/slog"
 	"time"
 
 	"github.com/tlsdefault/tlsdefault/capool"
@@ -35,7 +36,8 @@ type Settings struct {
 	MaxConns         int
 	ErrorLog         *log.Logger
 
-	TicketKeyFile string // WithSessionTicketKeyFile (server)
+	TicketKeyFile string       // WithSessionTicketKeyFile (server)
+	Logger        *slog.Logger // WithLogger
 
 	// ReloadInterval, when positive, replaces ReloadInterval for the
 	// files watched (tests only: no option sets it).
