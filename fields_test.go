@@ -34,7 +34,7 @@ var tlsConfigFields = map[string]string{
 	"PreferServerCipherSuites":            "deprecated, ignored by crypto/tls",
 	"SessionTicketsDisabled":              "false: resumption on",
 	"SessionTicketKey":                    "default (random, rotated by crypto/tls); WithSessionTicketKeyFile sets keys with SetSessionTicketKeys",
-	"ClientSessionCache":                  "client: an LRU cache per config",
+	"ClientSessionCache":                  "client: an LRU cache per config (per version of the certificate with WithKeyPairFiles)",
 	"UnwrapSession":                       "default; with WithSessionTicketKeyFile, re-reads the file, then DecryptTicket",
 	"WrapSession":                         "default; with WithSessionTicketKeyFile, re-reads the file, then EncryptTicket",
 	"MinVersion":                          "TLS 1.2 (WithMinVersion raises, legacy lowers)",

@@ -9,6 +9,7 @@ import (
 	"log"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -213,28 +214,77 @@ func useLogger(s *internal.Settings, ids []identity, side string) {
 	}
 }
 
-// closeIdleOnCertChange closes t's idle connections when a client
-// certificate read from files changes, so that new requests present the
-// new one (an idle HTTP/2 connection would otherwise be reused for ever).
-// The files are checked once per reload interval by a goroutine that
-// holds t weakly and ends once t has been garbage collected.
-func (c *client) closeIdleOnCertChange(t *http.Transport) {
-	var kps []*internal.KeyPair
-	for _, id := range c.ids {
+// certSessionCache is the session cache of a client whose certificate is
+// read from files: a session resumes the identity it was made with, so
+// sessions are kept per version of the certificates and those of an older
+// version are never offered.
+type certSessionCache struct {
+	inner tls.ClientSessionCache
+	kps   []*internal.KeyPair
+
+	mu   sync.Mutex
+	last []*tls.Certificate
+	gen  atomic.Uint64
+}
+
+func newCertSessionCache(ids []identity, inner tls.ClientSessionCache) *certSessionCache {
+	c := &certSessionCache{inner: inner}
+	for _, id := range ids {
 		if id.kp != nil {
-			kps = append(kps, id.kp)
+			c.kps = append(c.kps, id.kp)
+			c.last = append(c.last, id.kp.Current())
 		}
 	}
-	if len(kps) == 0 {
+	if len(c.kps) == 0 {
+		return nil
+	}
+	return c
+}
+
+// refresh looks at the key pairs (each checks its files at most once per
+// reload interval) and reports whether a certificate changed.
+func (c *certSessionCache) refresh() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	changed := false
+	for i, kp := range c.kps {
+		if cur := kp.Current(); cur != c.last[i] {
+			c.last[i], changed = cur, true
+		}
+	}
+	if changed {
+		c.gen.Add(1)
+	}
+	return changed
+}
+
+func (c *certSessionCache) key(k string) string {
+	return strconv.FormatUint(c.gen.Load(), 10) + " " + k
+}
+
+func (c *certSessionCache) Get(sessionKey string) (*tls.ClientSessionState, bool) {
+	c.refresh()
+	return c.inner.Get(c.key(sessionKey))
+}
+
+func (c *certSessionCache) Put(sessionKey string, cs *tls.ClientSessionState) {
+	c.inner.Put(c.key(sessionKey), cs)
+}
+
+// closeIdleOnCertChange closes t's idle connections when a client
+// certificate read from files changes, so that new requests present the
+// new one (an idle HTTP/2 connection would otherwise be reused for ever,
+// and a resumed session would carry the old identity: the session cache
+// drops those). The files are checked once per reload interval by a
+// goroutine that holds t weakly and ends once t is garbage collected.
+func (c *client) closeIdleOnCertChange(t *http.Transport) {
+	sessions := c.sessions
+	if sessions == nil {
 		return
 	}
 	interval := internal.ReloadInterval
 	if c.s.ReloadInterval > 0 {
 		interval = c.s.ReloadInterval
-	}
-	last := make([]*tls.Certificate, len(kps))
-	for i, kp := range kps {
-		last[i] = kp.Current()
 	}
 	wt := weak.Make(t)
 	go func() {
@@ -245,13 +295,7 @@ func (c *client) closeIdleOnCertChange(t *http.Transport) {
 			if t == nil {
 				return
 			}
-			changed := false
-			for i, kp := range kps {
-				if cur := kp.Current(); cur != last[i] {
-					last[i], changed = cur, true
-				}
-			}
-			if changed {
+			if sessions.refresh() {
 				t.CloseIdleConnections()
 			}
 		}

@@ -32,6 +32,9 @@ type client struct {
 	ids    []identity
 	legacy legacyhook.Hook
 	live   *internal.LiveTrust // the trust, reloaded when its files change
+	// sessions is the session cache when a certificate is read from
+	// files (sessions per version of it); nil otherwise.
+	sessions *certSessionCache
 }
 
 // identity is one certificate this side can present: fixed, or reloaded
@@ -65,6 +68,9 @@ func loadIdentities(s *internal.Settings) ([]identity, error) {
 		kp, err := internal.LoadKeyPair(f[0], f[1], errorLogger(s))
 		if err != nil {
 			return nil, fmt.Errorf("tlsdefault: %w", err)
+		}
+		if s.ReloadInterval > 0 {
+			kp.SetClock(time.Now, s.ReloadInterval) // tests
 		}
 		ids = append(ids, identity{kp: kp})
 	}
@@ -154,6 +160,9 @@ func newClient(opts []Option) (*client, error) {
 		cfg.GetClientCertificate = c.getClientCertificate
 	}
 	cfg.VerifyConnection = c.verify
+	if sc := newCertSessionCache(ids, cfg.ClientSessionCache); sc != nil {
+		cfg.ClientSessionCache, c.sessions = sc, sc
+	}
 	if c.legacy != nil {
 		c.legacy.Widen(cfg, "client")
 	}
