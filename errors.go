@@ -24,8 +24,9 @@ const (
 	// CauseUnknown: not classified; Reason and Err say what is known.
 	CauseUnknown Cause = iota
 
-	// The peer's certificate (the server's, on a client; the client's on
-	// a server the peer-certificate causes below apply) was not verified.
+	// The causes from CauseSelfSigned to CauseBadCertificate are a
+	// server's certificate that a client refused; a server that refuses a
+	// client's certificate reports CausePeerCertRefused.
 
 	// CauseSelfSigned: the server's certificate is self-signed (its own
 	// issuer) and is not one of the trusted certificates. Fix: trust it
@@ -219,12 +220,16 @@ type HandshakeError struct {
 	hasAlert bool
 }
 
-// Error returns "tlsdefault: handshake with HOST failed: REASON: ERR", with
-// control characters of the peer's text escaped.
+// Error returns "tlsdefault: handshake with HOST failed: REASON: ERR" (without
+// "with HOST" when Host is empty), with control characters of the peer's
+// text escaped and ERR cut after 1 KiB.
 func (e *HandshakeError) Error() string {
 	var b strings.Builder
-	b.WriteString("tlsdefault: handshake with ")
-	b.WriteString(safetext.Escape(e.Host, safetext.MaxLen))
+	b.WriteString("tlsdefault: handshake")
+	if e.Host != "" {
+		b.WriteString(" with ")
+		b.WriteString(safetext.Escape(e.Host, safetext.MaxLen))
+	}
 	b.WriteString(" failed")
 	if e.Reason != "" {
 		b.WriteString(": ")

@@ -85,6 +85,7 @@ type diagInfo struct {
 // Alert numbers from RFC 8446 section 6 that the classifier uses.
 const (
 	alertCloseNotify          = 0
+	alertBadRecordMAC         = 20
 	alertHandshakeFailure     = 40
 	alertBadCertificate       = 42
 	alertUnsupportedCert      = 43
@@ -100,6 +101,26 @@ const (
 	alertCertificateRequired  = 116
 	alertNoApplicationProto   = 120
 )
+
+// localAlert extracts the alert crypto/tls sent itself because of a
+// record it could not accept ("local error": *net.OpError wrapping the
+// unexported alert type).
+func localAlert(err error) (tls.AlertError, bool) {
+	var op *net.OpError
+	if !errors.As(err, &op) || op.Op != "local error" || op.Err == nil {
+		return 0, false
+	}
+	v := reflect.ValueOf(op.Err)
+	if v.Kind() == reflect.Uint8 && v.Type().PkgPath() == "crypto/tls" {
+		return tls.AlertError(v.Uint()), true
+	}
+	return 0, false
+}
+
+func isLocalAlert(err error, a tls.AlertError) bool {
+	l, ok := localAlert(err)
+	return ok && l == a
+}
 
 // remoteAlert extracts the alert of a "remote error" from crypto/tls, which
 // reports a received alert as *net.OpError{Op: "remote error"} wrapping an
@@ -140,7 +161,8 @@ const (
 func tlsText(msg string) textClass {
 	switch {
 	case strings.Contains(msg, "tls: server selected unsupported protocol version 300"),
-		strings.Contains(msg, "tls: client offered only unsupported versions: [300]"):
+		strings.Contains(msg, "tls: client offered only unsupported versions: []"):
+		// A ClientHello of version 3.0 offers no version crypto/tls knows.
 		return textSSL3
 	case strings.Contains(msg, "tls: server selected unsupported protocol version "),
 		strings.Contains(msg, "tls: client offered only unsupported versions: "):
@@ -151,8 +173,7 @@ func tlsText(msg string) textClass {
 		return textNoSuite
 	case strings.Contains(msg, "tls: client didn't provide a certificate"):
 		return textNoClientCert
-	case strings.Contains(msg, "tls: client requested unsupported application protocols"),
-		strings.Contains(msg, "tls: server selected unadvertised ALPN protocol"):
+	case strings.Contains(msg, "tls: client requested unsupported application protocols"):
 		return textALPN
 	case strings.Contains(msg, "insecure algorithm"):
 		return textInsecureSigAlg
@@ -281,8 +302,17 @@ func classify(err error, in diagInfo) *HandshakeError {
 	case he.hasAlert:
 		return classifyAlert(he, in, peer, self)
 
+	case in.side == "server" && in.version == tls.VersionTLS13 && isLocalAlert(err, alertBadRecordMAC):
+		// A TLS 1.3 client that refuses this server's certificate sends
+		// its alert under keys this server cannot read yet: OpenSSL's
+		// clients (curl, Python, openssl s_client) do.
+		return set(peer, CauseServerCertRefused, "the client's answer to this server's certificate did not decrypt, which is how clients built on OpenSSL (curl, Python, openssl s_client) send their refusal over TLS 1.3: the client most likely does not trust this server's certificate; it must trust the CA that issued it, and the certificate must list the name the client dials")
+
 	case errors.As(err, &record):
-		if looksLikeHTTP(record.RecordHeader[:]) {
+		if looksLikeHTTP(record.RecordHeader[:]) || (in.side == "server" && looksLikeHTTPRequest(record.RecordHeader[:])) {
+			if in.side == "server" {
+				return set(peer, CausePlainHTTP, "the client sent a plain HTTP request to this TLS port; it must use https://")
+			}
 			return set(peer, CausePlainHTTP, "the %s answered in plain HTTP, not TLS: this port speaks http://, not https://; use the %s's TLS port", peer, peer)
 		}
 		if record.RecordHeader[0] == 0x16 && record.RecordHeader[1] == 3 && record.RecordHeader[2] == 0 {
@@ -333,7 +363,7 @@ func sniWords(in diagInfo) string {
 // legacy; only those two causes name it.
 func legacyWords(in diagInfo) string {
 	if in.legacy && (in.inScope || !in.legacyScoped) {
-		return "legacy mode was on for this peer and still did not help: Go cannot reach DHE-only or SSL 3.0 peers, and a TLS 1.2 peer that signs only with SHA-1 needs GODEBUG=tlssha1=1 in the program (see package legacy)"
+		return "legacy mode was on for this peer and still did not help: Go cannot reach DHE-only or SSL 3.0 peers, and a TLS 1.2 peer that signs only with SHA-1 is reachable only with GODEBUG=tlssha1=1, which weakens every TLS connection of the process (see package legacy)"
 	}
 	return "if you must talk to this old peer, package legacy is the explicit opt-in: legacy.Allow(legacy.ForHosts(...)) limits it to that peer"
 }
@@ -662,6 +692,16 @@ func certNames(c *x509.Certificate) string {
 func looksLikeHTTP(b []byte) bool {
 	s := string(b)
 	return strings.HasPrefix(s, "HTTP") || strings.HasPrefix(s, "<htm") || strings.HasPrefix(s, "<HTM") || strings.HasPrefix(s, "<!DO") || strings.HasPrefix(s, "<!do")
+}
+
+// looksLikeHTTPRequest reports the first bytes of an HTTP/1 request.
+func looksLikeHTTPRequest(b []byte) bool {
+	for _, m := range []string{"GET /", "HEAD ", "POST ", "PUT /", "DELET", "OPTIO", "PATCH", "CONNE", "TRACE"} {
+		if string(b) == m {
+			return true
+		}
+	}
+	return false
 }
 
 // isClosed reports a connection the peer closed or reset.

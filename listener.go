@@ -28,11 +28,14 @@ type server struct {
 	config *tls.Config
 	ids    []identity
 	legacy legacyhook.Hook
-	// verifyClients is the mode asked for; with a lazy pool the config
-	// itself only requests certificates and VerifyConnection verifies.
+	// verifyClients is the mode asked for.
 	verifyClients tls.ClientAuthType
 	tickets       *ticketKeys         // WithSessionTicketKeyFile
 	live          *internal.LiveTrust // the client CAs, reloaded; nil without WithClientAuth
+	// clientCAs is the ClientCAs the library set: each handshake gets the
+	// CAs in force (reloaded files, a hashed capath read again), unless
+	// the user changed it.
+	clientCAs *x509.CertPool
 }
 
 // ServerConfig returns a new *tls.Config for the server side of TLS
@@ -90,17 +93,13 @@ func newServer(opts []Option) (*server, error) {
 		}
 		srv.pool = srv.live.Initial().Pool
 		srv.trust = describeTrust(srv.pool)
+		// crypto/tls verifies client certificates, also with a hashed
+		// capath (whose CAs are read again per handshake, reloadTrust), so
+		// that its own checks and alerts apply.
 		cfg.ClientCAs = srv.live.Initial().ClientAuth
 		cfg.ClientAuth = s.ClientAuth
-		if srv.pool.Lazy() {
-			// The directory is consulted by VerifyConnection; crypto/tls
-			// only asks for the certificate here.
-			if s.ClientAuth == tls.RequireAndVerifyClientCert {
-				cfg.ClientAuth = tls.RequireAnyClientCert
-			} else {
-				cfg.ClientAuth = tls.RequestClientCert
-			}
-		}
+		srv.clientCAs = cfg.ClientCAs
+		cfg.VerifyPeerCertificate = srv.verifyPeer
 	} else if s.HasTrustSource() {
 		return nil, errors.New("tlsdefault: trust options on a server without WithClientAuth would be ignored (client certificates are not asked for); add WithClientAuth(tls.RequireAndVerifyClientCert) or tls.VerifyClientCertIfGiven, or drop the trust options")
 	}
@@ -155,6 +154,29 @@ func addrString(c net.Conn) string {
 	return ""
 }
 
+// verifyPeer is the VerifyPeerCertificate of a server that verifies
+// client certificates: a certificate that crypto/tls did not verify is
+// refused (a ClientAuth lowered on the config), and verified chains must
+// meet the chain policy (with legacy mode's RSA floor left to verify,
+// which knows the SNI name), so that replacing VerifyConnection leaves it
+// in force.
+func (srv *server) verifyPeer(raw [][]byte, chains [][]*x509.Certificate) error {
+	if len(raw) == 0 {
+		return nil
+	}
+	if len(chains) == 0 {
+		return errors.New("tlsdefault: the client's certificate was not verified")
+	}
+	minRSA := internal.MinRSABits
+	if srv.legacy != nil {
+		minRSA = 0
+	}
+	if err := checkChains("client", chains, minRSA); err != nil {
+		return &tls.CertificateVerificationError{UnverifiedCertificates: chains[0][:1], Err: err}
+	}
+	return nil
+}
+
 // verify is the VerifyConnection of a server config: client certificates
 // (verified here with a lazy pool) must meet the chain policy, and a legacy
 // version or suite is refused unless legacy mode covers the SNI name.
@@ -163,18 +185,15 @@ func addrString(c net.Conn) string {
 func (srv *server) verify(cs tls.ConnectionState) error {
 	if len(cs.PeerCertificates) > 0 && srv.verifyClients != tls.NoClientCert {
 		chains := cs.VerifiedChains
-		st := srv.live.Current()
-		if st.Pool.Lazy() {
-			var err error
-			chains, err = st.Pool.Verify(cs.PeerCertificates[0], cs.PeerCertificates[1:], x509.VerifyOptions{
-				KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
-			})
-			if err != nil {
-				return &tls.CertificateVerificationError{UnverifiedCertificates: cs.PeerCertificates, Err: err}
-			}
-		}
 		if len(chains) == 0 {
 			return errors.New("tlsdefault: the client's certificate was not verified")
+		}
+		st := srv.live.Current()
+		if cs.DidResume {
+			var err error
+			if chains, err = liveChains(st.Pool, chains, "client"); err != nil {
+				return &tls.CertificateVerificationError{UnverifiedCertificates: cs.PeerCertificates, Err: err}
+			}
 		}
 		if err := srv.checkAnchored(st, cs, chains); err != nil {
 			return err
@@ -325,6 +344,9 @@ func (l *listener) handshake(raw net.Conn) {
 	if err := tc.HandshakeContext(ctx); err != nil {
 		timedOut := l.ctx.Err() == nil && (isTimeout(err) || !time.Now().Before(deadline))
 		l.closeAfterAlert(raw)
+		if l.ctx.Err() != nil {
+			return // aborted by Close, not the peer's doing
+		}
 		l.logHandshake(addrString(raw), withSNI(l.srv.diagnose(err, addrString(raw), hello, tc, timedOut, l.timeout), hello, tc))
 		return
 	}
@@ -412,8 +434,11 @@ func (l *listener) printHandshake(remote string, err error, more int) {
 		msg = he.Error()
 	}
 	suffix := ""
+	if he, ok := errors.AsType[*HandshakeError](err); ok {
+		suffix = " [cause: " + he.Cause.String() + "]"
+	}
 	if more > 0 {
-		suffix = fmt.Sprintf(" (and %d more failed handshakes in the last second)", more)
+		suffix += fmt.Sprintf(" (and %d more failed handshakes in the last second)", more)
 	}
 	msg = safetext.Line(msg, maxLogLine-len(suffix)) + suffix
 	if lg := l.srv.s.Logger; lg != nil {
@@ -442,10 +467,10 @@ func (srv *server) diagnose(err error, remote string, hello *helloWatch, tc *tls
 	if srv.pool != nil {
 		in.pool = srv.pool
 	}
-	if !in.sniKnown {
-		if cs := tc.ConnectionState(); cs.ServerName != "" {
-			in.sni, in.sniKnown = cs.ServerName, true
-		}
+	cs := tc.ConnectionState()
+	in.version, in.serverHello = cs.Version, cs.Version != 0
+	if !in.sniKnown && cs.ServerName != "" {
+		in.sni, in.sniKnown = cs.ServerName, true
 	}
 	in.inScope = srv.legacy != nil && in.sniKnown && srv.legacy.Covers(in.sni)
 	return classify(err, in)

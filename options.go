@@ -14,19 +14,40 @@ import (
 
 // An Option changes one setting of a client or server built by this
 // package. Options are made only by the With... functions of this package
-// and by package legacy: the method's parameter type is internal to this
-// module, so no other package can implement Option, and nothing outside
-// legacy can go below the defaults.
+// and by package legacy. Option's only method is unexported, so no type
+// outside this package implements it, and there is no exported method or
+// function whose signature would let code outside the module obtain or
+// build one (by type inference on a method value, or by reflection): only
+// package legacy, through a hook internal to this module, can go below the
+// defaults. A value whose type merely embeds an Option is refused by the
+// constructors.
 //
 // An option given bad input does not panic: the constructor it is passed to
 // returns an error that names the option.
 type Option interface {
-	Apply(*internal.Settings)
+	apply(*internal.Settings)
 }
 
-type optionFunc func(*internal.Settings)
+// option is the one implementation of Option, for this package's options
+// and (through internal.NewOption) for package legacy's. It is a struct
+// with an unexported field, not a named func type: reflect.MakeFunc could
+// make a func type with any body, but the field of a struct made by
+// reflect.New cannot be set from outside the package.
+type option struct {
+	f func(*internal.Settings)
+}
 
-func (f optionFunc) Apply(s *internal.Settings) { f(s) }
+func (o *option) apply(s *internal.Settings) { o.f(s) }
+
+// optionFunc returns f as an Option.
+func optionFunc(f func(*internal.Settings)) Option { return &option{f: f} }
+
+func init() {
+	// The hook by which package legacy, which the root package never
+	// imports, builds its Option; internal packages cannot be imported
+	// from outside this module.
+	internal.SetOptionMaker(func(f func(*internal.Settings)) any { return optionFunc(f) })
+}
 
 // WithCAFile trusts the certificates in a PEM file (a bundle), like
 // Python's cafile. Text between the PEM blocks is ignored. Once any trust
@@ -94,7 +115,7 @@ func WithPool(p *capool.Pool) Option {
 			s.Errorf("WithPool: nil pool; build one with capool.Load or capool.System")
 			return
 		}
-		if p.Len() == 0 && !p.Lazy() && !p.IncludesSystem() {
+		if p.Empty() {
 			s.Errorf("WithPool: the pool is empty; it would trust nothing")
 			return
 		}
@@ -116,6 +137,15 @@ func WithSystemRoots() Option {
 // load_cert_chain). It may be given more than once; a server then picks by
 // the client's SNI name and supported algorithms. The constructor checks
 // that the key matches the certificate and meets the key size floor.
+//
+// A client presents a certificate only to a server whose request accepts
+// it: the server named, among the CAs it accepts, the issuer of the leaf or
+// of a certificate of its chain, or it named none; and it supports the
+// certificate's signature algorithm. Otherwise no certificate is sent (as
+// crypto/tls does for tls.Config.Certificates), so that a server that asks
+// learns nothing of the client's identity it cannot verify: under TLS 1.2
+// the certificate would travel unencrypted. With several, the first that
+// fits is presented.
 func WithCertificate(cert tls.Certificate) Option {
 	return optionFunc(func(s *internal.Settings) {
 		s.Certificates = append(s.Certificates, cert)
@@ -225,7 +255,11 @@ func collect(opts []Option) (*internal.Settings, error) {
 		if o == nil {
 			return nil, fmt.Errorf("tlsdefault: option %d is nil", i+1)
 		}
-		o.Apply(s)
+		opt, ok := o.(*option)
+		if !ok || opt == nil || opt.f == nil {
+			return nil, fmt.Errorf("tlsdefault: option %d (%T) was not made by package tlsdefault or package legacy; pass the options their functions return", i+1, o)
+		}
+		opt.f(s)
 	}
 	if len(s.Errs) > 0 {
 		return nil, s.Errs[0]

@@ -29,6 +29,10 @@ type client struct {
 	// enforced by VerifyConnection, by server name, and the transport's
 	// DialTLSContext narrows its clone for a host out of scope).
 	config *tls.Config
+	// roots is the RootCAs the library set on config: a transport's
+	// dialler replaces it with the CAs a hashed capath holds at dial
+	// time, unless the user changed it.
+	roots  *x509.CertPool
 	ids    []identity
 	legacy legacyhook.Hook
 	live   *internal.LiveTrust // the trust, reloaded when its files change
@@ -153,12 +157,15 @@ func newClient(opts []Option) (*client, error) {
 		ClientSessionCache: tls.NewLRUClientSessionCache(0),
 		KeyLogWriter:       internal.KeyLogWriter(),
 	}
-	if pool.Lazy() {
-		cfg.InsecureSkipVerify = true // verified by VerifyConnection, against the directory
-	}
+	c.roots = cfg.RootCAs
 	if len(ids) > 0 {
 		cfg.GetClientCertificate = c.getClientCertificate
 	}
+	// crypto/tls verifies the chain and the name (InsecureSkipVerify is
+	// never set, also with a hashed capath); VerifyPeerCertificate and
+	// VerifyConnection both apply the chain policy, so that replacing one
+	// of them leaves it in force.
+	cfg.VerifyPeerCertificate = c.verifyPeer
 	cfg.VerifyConnection = c.verify
 	if sc := newCertSessionCache(ids, cfg.ClientSessionCache); sc != nil {
 		cfg.ClientSessionCache, c.sessions = sc, sc
@@ -173,46 +180,84 @@ func newClient(opts []Option) (*client, error) {
 // transportConfig is the TLSClientConfig of a transport.
 func (c *client) transportConfig() *tls.Config { return c.config }
 
+// getClientCertificate presents the first identity that the server's
+// CertificateRequest accepts: signed (the leaf or a certificate of its
+// chain) by one of the CAs the server named, or any when the server named
+// none, and with a signature algorithm the server supports. When none
+// fits, no certificate is sent, as crypto/tls does for
+// tls.Config.Certificates: a certificate the server cannot verify is of no
+// use to it, and under TLS 1.2 it would travel in clear to any server that
+// asks.
 func (c *client) getClientCertificate(cri *tls.CertificateRequestInfo) (*tls.Certificate, error) {
-	var first *tls.Certificate
 	for _, id := range c.ids {
-		cert := id.current()
-		if first == nil {
-			first = cert
-		}
-		if cri.SupportsCertificate(cert) == nil {
+		if cert := id.current(); cri.SupportsCertificate(cert) == nil {
 			return cert, nil
 		}
 	}
-	return first, nil
+	return new(tls.Certificate), nil
 }
 
-// verify is the VerifyConnection of a client config: the chain policy,
-// the legacy scope and, with a lazy pool, the verification itself. The
-// name checked is ConnectionState.ServerName, which NewTransport fills in
-// for IP addresses.
+// verifyPeer is the VerifyPeerCertificate of a client config: the
+// chains crypto/tls verified must exist and meet the chain policy, with
+// the RSA floor of legacy mode left to verify, which knows the host.
+func (c *client) verifyPeer(_ [][]byte, chains [][]*x509.Certificate) error {
+	if len(chains) == 0 {
+		return errNotVerified
+	}
+	minRSA := internal.MinRSABits
+	if c.legacy != nil {
+		minRSA = 0 // crypto/x509's own floor; verify applies the host's
+	}
+	if err := checkChains("server", chains, minRSA); err != nil {
+		return &tls.CertificateVerificationError{UnverifiedCertificates: chains[0][:1], Err: err}
+	}
+	return nil
+}
+
+// liveChains drops, from the chains a resumed session carries, those whose
+// CA was deleted from a hashed capath since the session began (crypto/tls
+// checks on resumption only that the CA is in the pool the config held).
+func liveChains(pool *capool.Pool, chains [][]*x509.Certificate, peer string) ([][]*x509.Certificate, error) {
+	if !pool.Lazy() {
+		return chains, nil
+	}
+	var live [][]*x509.Certificate
+	var gone *x509.Certificate
+	for _, ch := range chains {
+		if len(ch) == 0 {
+			continue
+		}
+		if anchor := ch[len(ch)-1]; pool.Removed(anchor) {
+			gone = anchor
+			continue
+		}
+		live = append(live, ch)
+	}
+	if len(live) == 0 && gone != nil {
+		return nil, fmt.Errorf("tlsdefault: the %s's session was verified by CA %q, which has since been deleted from the capath directory", peer, gone.Subject.String())
+	}
+	return live, nil
+}
+
+var errNotVerified = errors.New("tlsdefault: the server's certificate was not verified (InsecureSkipVerify cannot turn verification off in a tlsdefault config)")
+
+// verify is the VerifyConnection of a client config: the chains crypto/tls
+// verified must exist and meet the chain policy, and a legacy version or
+// suite must be in the scope of legacy mode. The name is
+// ConnectionState.ServerName, which NewTransport's dialler fills in for an
+// IP address.
 func (c *client) verify(cs tls.ConnectionState) error {
 	name := cs.ServerName
 	chains := cs.VerifiedChains
+	if len(chains) == 0 {
+		return errNotVerified
+	}
 	st := c.live.Current()
-	if st.Pool.Lazy() {
-		if name == "" {
-			return errors.New("tlsdefault: cannot check the server's name: ServerName is empty or an IP address, and a hashed WithCAPath is verified at handshake time; dial by host name, or use NewTransport or NewClient, which know the address dialled")
-		}
-		if len(cs.PeerCertificates) == 0 {
-			return errors.New("tlsdefault: the server sent no certificate")
-		}
+	if cs.DidResume {
 		var err error
-		chains, err = st.Pool.Verify(cs.PeerCertificates[0], cs.PeerCertificates[1:], x509.VerifyOptions{
-			DNSName:   name,
-			KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		})
-		if err != nil {
+		if chains, err = liveChains(st.Pool, chains, "server"); err != nil {
 			return &tls.CertificateVerificationError{UnverifiedCertificates: cs.PeerCertificates, Err: err}
 		}
-	}
-	if len(chains) == 0 {
-		return errors.New("tlsdefault: the server's certificate was not verified (InsecureSkipVerify cannot turn verification off in a tlsdefault config)")
 	}
 	if err := c.checkAnchored(st, cs, chains); err != nil {
 		return err

@@ -30,14 +30,12 @@ func errorLogf(s *internal.Settings) func(string, ...any) {
 // With WithLogger and legacy.Allow, it also reports the legacy handshakes
 // the verifier accepted, with the SNI name and the remote address.
 func (srv *server) reloadTrust(cfg *tls.Config) {
-	watched := srv.live != nil && srv.live.Watched()
+	// watched: the CA files are followed, or a hashed capath is read
+	// again per handshake.
+	watched := srv.live != nil && (srv.live.Watched() || srv.pool.Lazy())
 	logLegacyHandshakes := srv.s.Logger != nil && srv.legacy != nil
 	if !watched && !logLegacyHandshakes {
 		return
-	}
-	var initial *x509.CertPool
-	if watched {
-		initial = srv.live.Initial().ClientAuth
 	}
 	inner := cfg.GetConfigForClient
 	cfg.GetConfigForClient = func(hello *tls.ClientHelloInfo) (*tls.Config, error) {
@@ -55,8 +53,8 @@ func (srv *server) reloadTrust(cfg *tls.Config) {
 			c = cfg.Clone()
 			c.GetConfigForClient = nil
 		}
-		if watched && c.ClientCAs == initial {
-			c.ClientCAs = srv.live.Current().ClientAuth
+		if watched && c.ClientCAs == srv.clientCAs {
+			c.ClientCAs = srv.live.Current().RootsNow(x509.ExtKeyUsageClientAuth)
 		}
 		if logLegacyHandshakes {
 			verify, sni, remote := c.VerifyConnection, hello.ServerName, addrString(hello.Conn)
@@ -92,8 +90,8 @@ func newLiveTrust(s *internal.Settings, defaultSystem bool) (*internal.LiveTrust
 // refused at the next handshake, resumed ones included, whatever pool the
 // handshake itself used.
 func (srv *server) checkAnchored(st *internal.TrustState, cs tls.ConnectionState, chains [][]*x509.Certificate) error {
-	if st.Version == 0 || st.Pool.Lazy() {
-		return nil // the pool of construction, or verified against the current directory just now
+	if st.Version == 0 {
+		return nil // the trust of construction: crypto/tls checked the chain against it
 	}
 	if st.Anchored(chains, x509.ExtKeyUsageClientAuth, time.Now()) {
 		return nil
@@ -108,10 +106,10 @@ func notAnchored(peer string, st *internal.TrustState, cs tls.ConnectionState) e
 // currentRoots is what a connection of the transport verifies servers
 // with: the RootCAs in force, unless the user replaced the field.
 func (c *client) currentRoots(roots *x509.CertPool) *x509.CertPool {
-	if c.live != nil && c.live.Watched() && roots == c.live.Initial().ServerAuth {
-		return c.live.Current().ServerAuth
+	if roots != c.roots || (!c.live.Watched() && !c.pool.Lazy()) {
+		return roots // the user's, or fixed
 	}
-	return roots
+	return c.live.Current().RootsNow(x509.ExtKeyUsageServerAuth)
 }
 
 // checkAnchored is the client's side of the server's checkAnchored: a
@@ -120,7 +118,7 @@ func (c *client) currentRoots(roots *x509.CertPool) *x509.CertPool {
 // sessions included. A CA added is trusted by the transport's connections
 // (currentRoots), not by such a config.
 func (c *client) checkAnchored(st *internal.TrustState, cs tls.ConnectionState, chains [][]*x509.Certificate) error {
-	if st.Version == 0 || st.Pool.Lazy() {
+	if st.Version == 0 {
 		return nil
 	}
 	if st.Anchored(chains, x509.ExtKeyUsageServerAuth, time.Now()) {

@@ -1,11 +1,17 @@
 package capool
 
 import (
+	"bytes"
 	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"fmt"
-	"os"
+	"hash/maphash"
+	"slices"
 	"strings"
+	"sync"
+
+	"github.com/tlsdefault/tlsdefault/internal/fsx"
 )
 
 // Sources names the trust sources to read, as Python's
@@ -40,20 +46,47 @@ type Entry struct {
 	Source string
 
 	// Path is the file the certificate was read from; empty for cadata and
-	// the embedded roots.
+	// the embedded roots. For a certificate of a hashed capath directory it
+	// is the file its hashed names lead to (the target of a symbolic link,
+	// joined with the directory when relative).
 	Path string
 
 	// Block is the 1-based PEM block in the file (counting blocks of every
 	// type), or 0 for DER input and the embedded roots.
 	Block int
+
+	// Links are the hashed names (<hash>.<n>) of a capath directory through
+	// which OpenSSL's lookups, and the pool's, find the certificate; empty
+	// for other sources.
+	Links []string
 }
 
-// entry is an Entry with the constraint to add it with and, for a TRUSTED
-// CERTIFICATE, its trust settings.
+// entry is a certificate kept as DER with where it came from, as
+// crypto/x509's own pool keeps DER, and parsed when it is asked for.
 type entry struct {
-	Entry
+	der    []byte
+	source string
+	path   string
+	block  int
+	// constraint is the check to add it with (the embedded roots'
+	// distrust dates, TRUSTED CERTIFICATE settings where the purpose is
+	// not known); trust the TRUSTED CERTIFICATE settings per purpose.
 	constraint func([]*x509.Certificate) error
 	trust      *trustSettings
+}
+
+func newEntry(pc parsedCert, source, path string) entry {
+	return entry{der: pc.cert.Raw, source: source, path: path, block: pc.block, constraint: pc.constraint, trust: pc.trust}
+}
+
+// public parses the entry's certificate for a listing. The DER parsed when
+// the entry was made, so this cannot fail short of memory corruption.
+func (e *entry) public() (Entry, bool) {
+	cert, err := x509.ParseCertificate(e.der)
+	if err != nil {
+		return Entry{}, false
+	}
+	return Entry{Cert: cert, Source: e.source, Path: e.path, Block: e.block}, true
 }
 
 // Pool is a set of trusted certificates merged from cafile, capath, cadata
@@ -63,14 +96,24 @@ type entry struct {
 // concurrent use. A zero Pool is empty and usable, and the methods of a nil
 // *Pool treat it as empty.
 type Pool struct {
-	entries  []entry        // eager certificates, deduplicated by DER
-	dirs     []*hashDir     // capath directories with hashed names
-	system   *systemStore   // nil unless the system store is included
-	problems []error        // the load report
-	sources  []string       // plain-word descriptions, for Describe
-	base     *x509.CertPool // entries plus the system store; never mutated
-	// byPurpose holds, when some entry has trust settings, the base pool
-	// for server and client authentication with the settings applied.
+	entries  []entry      // eager certificates as DER, deduplicated
+	dirs     []*hashDir   // capath directories with hashed names
+	system   *systemStore // nil unless the system store is included
+	problems []error      // the load report
+	sources  []string     // plain-word descriptions, for Describe
+
+	// x is the *x509.CertPool form of entries and the system store,
+	// built on first use (CertPool, CertPoolFor, Verify) and shared by
+	// pools that hold the same certificates (Merge of one pool).
+	x *xpools
+}
+
+// xpools holds the crypto/x509 pools built from a Pool's entries.
+type xpools struct {
+	once sync.Once
+	base *x509.CertPool
+	// byPurpose holds, when some entry has trust settings, the pool for
+	// server and client authentication with the settings applied.
 	byPurpose map[x509.ExtKeyUsage]*x509.CertPool
 }
 
@@ -110,34 +153,68 @@ func Load(src Sources) (*Pool, error) {
 // builder accumulates a Pool.
 type builder struct {
 	p    Pool
-	seen map[string]int // DER -> index in p.entries
+	seed maphash.Seed
+	seen map[uint64]int // hash of DER -> index in p.entries
+	// seenMore holds, for the rare hash shared by different DER, the
+	// other certificates by their DER.
+	seenMore map[string]int
 }
 
-func newBuilder() *builder { return &builder{seen: make(map[string]int)} }
+func newBuilder() *builder {
+	return &builder{seed: maphash.MakeSeed(), seen: make(map[uint64]int)}
+}
+
+// find returns the index of the entry with this DER, or -1.
+func (b *builder) find(der []byte, h uint64) int {
+	if i, ok := b.seen[h]; ok {
+		if bytes.Equal(b.p.entries[i].der, der) {
+			return i
+		}
+		if j, ok := b.seenMore[string(der)]; ok {
+			return j
+		}
+	}
+	return -1
+}
 
 // add adds one certificate unless already present; it reports whether it
-// was new. Duplicates are reported when report is set.
-func (b *builder) add(e entry, inDir, report bool) bool {
-	key := string(e.Cert.Raw)
-	if first, dup := b.seen[key]; dup {
+// was new. Duplicates are reported when report is set; cert, if known, is
+// the parsed certificate, for the report.
+func (b *builder) add(e entry, cert *x509.Certificate, inDir, report bool) bool {
+	h := maphash.Bytes(b.seed, e.der)
+	if first := b.find(e.der, h); first >= 0 {
 		if report {
-			b.p.problems = append(b.p.problems, &SourceError{Source: e.Source, Path: e.Path, Block: e.Block, inDir: inDir,
-				Err: fmt.Errorf("duplicate certificate %q, already read from %s", e.Cert.Subject, describeEntry(b.p.entries[first].Entry))})
+			subject := "?"
+			if cert == nil {
+				cert, _ = x509.ParseCertificate(e.der)
+			}
+			if cert != nil {
+				subject = cert.Subject.String()
+			}
+			b.p.problems = append(b.p.problems, &SourceError{Source: e.source, Path: e.path, Block: e.block, inDir: inDir,
+				Err: fmt.Errorf("duplicate certificate %q, already read from %s", subject, describeEntry(&b.p.entries[first]))})
 		}
 		return false
 	}
-	b.seen[key] = len(b.p.entries)
+	if _, taken := b.seen[h]; taken {
+		if b.seenMore == nil {
+			b.seenMore = make(map[string]int)
+		}
+		b.seenMore[string(e.der)] = len(b.p.entries)
+	} else {
+		b.seen[h] = len(b.p.entries)
+	}
 	b.p.entries = append(b.p.entries, e)
 	return true
 }
 
-func describeEntry(e Entry) string {
-	s := e.Source
-	if e.Path != "" {
-		s += " " + e.Path
+func describeEntry(e *entry) string {
+	s := e.source
+	if e.path != "" {
+		s += " " + e.path
 	}
-	if e.Block > 0 {
-		s += fmt.Sprintf(" block %d", e.Block)
+	if e.block > 0 {
+		s += fmt.Sprintf(" block %d", e.block)
 	}
 	return s
 }
@@ -149,39 +226,52 @@ func (b *builder) note(source, path string, inDir bool, notes []blockErr) {
 }
 
 func (b *builder) loadFile(path string) error {
-	fi, err := os.Stat(path)
-	if err != nil {
-		return pathErr("cafile", path, err)
-	}
-	if fi.IsDir() {
-		return &SourceError{Source: "cafile", Path: path, Err: errors.New("is a directory, not a file (give a directory as capath)")}
-	}
 	data, err := readCapped(path)
 	if err != nil {
+		if errors.Is(err, fsx.ErrIsDir) {
+			return &SourceError{Source: "cafile", Path: path, Err: errors.New("is a directory, not a file (give a directory as capath)")}
+		}
 		return pathErr("cafile", path, err)
 	}
-	res, err := strictResult(parseCerts(data, false), "cafile", path, false)
+	// Each certificate goes into the pool as it is parsed and its parsed
+	// form is dropped, as AppendCertsFromPEM does: a large bundle is never
+	// held parsed all at once. On error the builder is thrown away.
+	b.grow(data)
+	res, err := strictResult(parseCertsTo(data, parseStrict, func(pc parsedCert) {
+		b.add(newEntry(pc, "cafile", path), pc.cert, false, true)
+	}), "cafile", path, false)
 	if err != nil {
 		return err
-	}
-	for _, pc := range res.certs {
-		b.add(entry{Entry{pc.cert, "cafile", path, pc.block}, pc.constraint, pc.trust}, false, true)
 	}
 	b.note("cafile", path, false, res.notes)
 	b.p.sources = append(b.p.sources, "cafile "+path)
 	return nil
 }
 
+// grow makes room for the certificates data may hold: one per BEGIN
+// line, but no more than a real certificate's size allows (hostile input
+// of BEGIN lines alone must not reserve room for each).
+func (b *builder) grow(data []byte) {
+	n := min(bytes.Count(data, pemBegin), len(data)/minCertPEM+1)
+	b.p.entries = slices.Grow(b.p.entries, n)
+}
+
+// minCertPEM is about the smallest PEM certificate there is.
+const minCertPEM = 400
+
 func (b *builder) loadData(data []byte) error {
-	res, err := parseData(data)
+	b.grow(data)
+	res, err := parseDataTo(data, func(pc parsedCert) {
+		e := newEntry(pc, "cadata", "")
+		// The caller owns data (DER input is kept as sliced from it).
+		e.der = bytes.Clone(e.der)
+		b.add(e, pc.cert, false, true)
+	})
 	if err != nil {
 		return err
 	}
-	for _, pc := range res.certs {
-		b.add(entry{Entry{pc.cert, "cadata", "", pc.block}, pc.constraint, pc.trust}, false, true)
-	}
 	b.note("cadata", "", false, res.notes)
-	b.p.sources = append(b.p.sources, "cadata ("+plural(len(res.certs), "certificate")+")")
+	b.p.sources = append(b.p.sources, "cadata ("+plural(res.n, "certificate")+")")
 	return nil
 }
 
@@ -192,51 +282,84 @@ func plural(n int, word string) string {
 	return fmt.Sprintf("%d %ss", n, word)
 }
 
-// build computes the base pool.
+// build finishes the pool; the crypto/x509 pools are built on first use.
 func (b *builder) build() *Pool {
-	p := &b.p
-	b.seen = nil // the pool outlives the builder's index of DER
-	var base *x509.CertPool
-	if p.system != nil {
-		base = p.system.pool.Clone()
+	b.seen, b.seenMore = nil, nil // the pool outlives the builder's index
+	b.p.x = new(xpools)
+	return &b.p
+}
+
+// pools returns the crypto/x509 pools of p, building them on first use.
+func (p *Pool) pools() *xpools {
+	if p == nil || p.x == nil {
+		return &xpools{base: x509.NewCertPool()} // a nil or zero Pool
+	}
+	p.x.once.Do(func() { p.x.build(p) })
+	return p.x
+}
+
+// build makes the crypto/x509 pools. Certificates without a constraint
+// are added as crypto/x509's AppendCertsFromPEM adds them, as DER parsed
+// when a chain needs them, so that the memory kept is that of a plain
+// x509.CertPool; the few with a constraint or trust settings are added
+// parsed. Pools for a purpose are clones of the plain pool, sharing its
+// certificates.
+func (x *xpools) build(p *Pool) {
+	var plain *x509.CertPool
+	if p != nil && p.system != nil {
+		plain = p.system.pool.Clone()
 	} else {
-		base = x509.NewCertPool()
+		plain = x509.NewCertPool()
 	}
-	hasTrust := false
-	for _, e := range p.entries {
-		hasTrust = hasTrust || e.trust != nil
-		if e.constraint != nil {
-			base.AddCertWithConstraint(e.Cert, e.constraint)
-		} else {
-			base.AddCert(e.Cert)
+	var buf bytes.Buffer
+	flush := func() {
+		if buf.Len() > 0 {
+			plain.AppendCertsFromPEM(buf.Bytes())
+			buf.Reset()
 		}
 	}
-	p.base = base
-	if hasTrust {
-		p.byPurpose = make(map[x509.ExtKeyUsage]*x509.CertPool)
-		for _, usage := range tlsPurposes {
-			var pool *x509.CertPool
-			if p.system != nil {
-				pool = p.system.pool.Clone()
-			} else {
-				pool = x509.NewCertPool()
+	var trusted []*entry
+	for i := range p.entries {
+		e := &p.entries[i]
+		switch {
+		case e.trust != nil:
+			trusted = append(trusted, e)
+		case e.constraint != nil:
+			if cert, err := x509.ParseCertificate(e.der); err == nil {
+				plain.AddCertWithConstraint(cert, e.constraint)
 			}
-			for _, e := range p.entries {
-				switch {
-				case e.trust != nil:
-					if e.trust.allows(usage) {
-						pool.AddCert(e.Cert)
-					}
-				case e.constraint != nil:
-					pool.AddCertWithConstraint(e.Cert, e.constraint)
-				default:
-					pool.AddCert(e.Cert)
-				}
+		default:
+			pem.Encode(&buf, &pem.Block{Type: pemCertificate, Bytes: e.der})
+			if buf.Len() > 1<<20 {
+				flush()
 			}
-			p.byPurpose[usage] = pool
 		}
 	}
-	return p
+	flush()
+	if len(trusted) == 0 {
+		x.base = plain
+		return
+	}
+	parsed := make([]*x509.Certificate, len(trusted))
+	for i, e := range trusted {
+		parsed[i], _ = x509.ParseCertificate(e.der)
+	}
+	x.base = plain.Clone()
+	for i, e := range trusted {
+		if parsed[i] != nil {
+			x.base.AddCertWithConstraint(parsed[i], e.constraint)
+		}
+	}
+	x.byPurpose = make(map[x509.ExtKeyUsage]*x509.CertPool)
+	for _, usage := range tlsPurposes {
+		pool := plain.Clone()
+		for i, e := range trusted {
+			if parsed[i] != nil && e.trust.allows(usage) {
+				pool.AddCert(parsed[i])
+			}
+		}
+		x.byPurpose[usage] = pool
+	}
 }
 
 // Merge returns a new Pool holding everything in the given pools (nil
@@ -245,6 +368,24 @@ func (b *builder) build() *Pool {
 // the system store if any of them includes it. The load reports are
 // concatenated. The given pools are not changed.
 func Merge(pools ...*Pool) *Pool {
+	var only *Pool
+	n := 0
+	for _, q := range pools {
+		if q != nil {
+			only = q
+			n++
+		}
+	}
+	if n == 1 {
+		// The same certificates: share the crypto/x509 pools, so that
+		// WithPool(p) in many clients builds them once.
+		x := only.x
+		if x == nil {
+			x = new(xpools) // a zero Pool
+		}
+		return &Pool{entries: only.entries, dirs: only.dirs, system: only.system,
+			problems: only.problems, sources: only.sources, x: x}
+	}
 	b := newBuilder()
 	dirSeen := make(map[string]bool)
 	srcSeen := make(map[string]bool)
@@ -253,7 +394,7 @@ func Merge(pools ...*Pool) *Pool {
 			continue
 		}
 		for _, e := range q.entries {
-			b.add(e, false, false)
+			b.add(e, nil, false, false)
 		}
 		for _, d := range q.dirs {
 			if !dirSeen[d.path] {
@@ -277,7 +418,9 @@ func Merge(pools ...*Pool) *Pool {
 
 // CertPool returns a new *x509.CertPool holding the pool's certificates and,
 // if the pool includes it, the system store. It is never nil, and each call
-// returns a fresh pool the caller may add to.
+// returns a fresh pool the caller may add to. The certificates are shared
+// with the pool's own, built on the first call: like crypto/x509's
+// AppendCertsFromPEM, as DER parsed when a chain needs them.
 //
 // It does not hold the CAs of hashed capath directories, which are looked up
 // when a chain is verified: when [Pool.Lazy] reports true, verify with
@@ -301,33 +444,22 @@ func (p *Pool) CertPoolFor(usage x509.ExtKeyUsage) *x509.CertPool {
 // basePoolFor returns the shared base pool for usage, which must not be
 // modified.
 func (p *Pool) basePoolFor(usage x509.ExtKeyUsage) *x509.CertPool {
-	if p != nil && p.byPurpose != nil {
-		if pool, ok := p.byPurpose[usage]; ok {
-			return pool
-		}
+	x := p.pools()
+	if pool, ok := x.byPurpose[usage]; ok {
+		return pool
 	}
-	return p.basePool()
+	return x.base
 }
 
 // basePool returns the shared base pool, which must not be modified.
 func (p *Pool) basePool() *x509.CertPool {
-	if p == nil || p.base == nil {
-		return x509.NewCertPool()
-	}
-	return p.base
+	return p.pools().base
 }
 
-// Certificates returns the certificates of the pool that can be listed: those
-// read from cafile, cadata and plain capath files, and the system store's.
-//
-// Certificates in hashed capath directories are not listed: they are read
-// only when a chain needs them. For a pool including the system store, on
-// Linux the files Go's crypto/x509 reads are read again to list them
-// (SSL_CERT_FILE or the first standard bundle found, and SSL_CERT_DIR or
-// /etc/ssl/certs and /etc/pki/tls/certs); where the system store was empty
-// the embedded Mozilla roots are listed. On macOS and Windows the platform
-// verifier holds the system roots and they cannot be listed, so only the
-// certificates added from other sources appear.
+// Certificates returns the certificates of the pool, parsed when it is
+// called: those read from cafile, cadata and capath, those the hashed
+// capath directories hold now, and the system store's where it can be
+// listed. See [Pool.Entries].
 func (p *Pool) Certificates() []*x509.Certificate {
 	entries := p.Entries()
 	certs := make([]*x509.Certificate, len(entries))
@@ -337,29 +469,73 @@ func (p *Pool) Certificates() []*x509.Certificate {
 	return certs
 }
 
-// Len returns the number of certificates [Pool.Certificates] lists.
+// Len returns the number of certificates [Pool.Certificates] lists. For a
+// pool with a hashed capath directory or the system store it reads them,
+// as Entries does; [Pool.Empty] answers without reading anything.
 func (p *Pool) Len() int {
+	if p == nil {
+		return 0
+	}
+	if len(p.dirs) == 0 && p.system == nil {
+		return len(p.entries)
+	}
 	return len(p.Entries())
 }
 
-// Entries lists each certificate of [Pool.Certificates] with where it came
-// from, in the order they were read.
+// Empty reports whether the pool can trust nothing at all: no certificate,
+// no hashed capath directory, no system store. It reads no file. (A
+// hashed directory may still hold nothing usable; a verification then
+// fails, as with OpenSSL.)
+func (p *Pool) Empty() bool {
+	return p == nil || len(p.entries) == 0 && len(p.dirs) == 0 && p.system == nil
+}
+
+// Entries lists each certificate of the pool with where it came from,
+// parsed when it is called: the certificates read from cafile, cadata and
+// plain capath files, in the order they were read; then those of each
+// hashed capath directory as it is now (every <hash>.<n> file is read, and
+// each certificate listed once with the names that hold it and the file
+// they lead to); then the system store's.
+//
+// The system store is listed where crypto/x509 reads it from files (Linux,
+// the BSDs, illumos and the other Unix systems): the files it reads are
+// read again (SSL_CERT_FILE or the first standard bundle found, then
+// SSL_CERT_DIR or the standard directories), once per pool. Where the
+// system had no store the embedded Mozilla roots are listed. On macOS and
+// Windows the platform verifier holds the system roots and they cannot be
+// listed, so only the certificates of the other sources appear.
 func (p *Pool) Entries() []Entry {
 	if p == nil {
 		return nil
 	}
 	out := make([]Entry, 0, len(p.entries))
-	seen := make(map[string]bool, len(p.entries))
-	for _, e := range p.entries {
-		seen[string(e.Cert.Raw)] = true
-		out = append(out, e.Entry)
+	seen := make(map[string]int, len(p.entries))
+	for i := range p.entries {
+		if e, ok := p.entries[i].public(); ok {
+			seen[string(e.Cert.Raw)] = len(out)
+			out = append(out, e)
+		}
+	}
+	for _, d := range p.dirs {
+		listed, _ := d.list()
+		for _, e := range listed {
+			if i, dup := seen[string(e.Cert.Raw)]; dup {
+				out[i].Links = append(out[i].Links, e.Links...)
+				continue
+			}
+			seen[string(e.Cert.Raw)] = len(out)
+			out = append(out, e)
+		}
 	}
 	if p.system != nil {
 		listed, _ := p.system.listing()
-		for _, e := range listed {
-			if !seen[string(e.Cert.Raw)] {
-				seen[string(e.Cert.Raw)] = true
-				out = append(out, e.Entry)
+		for i := range listed {
+			if _, dup := seen[string(listed[i].der)]; dup {
+				continue
+			}
+			if e, ok := listed[i].public(); ok {
+				seen[string(e.Cert.Raw)] = len(out)
+				out = append(out, e)
 			}
 		}
 	}
@@ -367,18 +543,27 @@ func (p *Pool) Entries() []Entry {
 }
 
 // Problems returns the load report: the non-fatal problems met while
-// loading, each a *[SourceError]. They are files in a capath directory that
-// could not be read or hold no usable certificate, blocks of such files that
-// do not parse, duplicate certificates, certificates left out because their
-// OpenSSL trust settings reject them, and roots of the system store that do
-// not parse (the system store is read leniently). Problems met when a hashed
-// capath file is read during [Pool.Verify] are returned with that
-// verification's error instead.
+// loading, each a *[SourceError]. They are files in a plain capath
+// directory that could not be read or hold no usable certificate, blocks of
+// such files that do not parse, duplicate certificates, certificates left
+// out because their OpenSSL trust settings reject them, and roots of the
+// system store that do not parse (the system store is read leniently).
+//
+// For a hashed capath directory, the problems of its <hash>.<n> files as
+// they are now (unreadable, no certificate, a block that does not parse, a
+// name whose hash is not that of the certificate's subject, which lookups
+// will therefore not find) are listed too: the directory is read when
+// Problems is called. Problems met when a hashed file is read during
+// [Pool.Verify] are returned with that verification's error.
 func (p *Pool) Problems() []error {
 	if p == nil {
 		return nil
 	}
 	out := append([]error(nil), p.problems...)
+	for _, d := range p.dirs {
+		_, probs := d.list()
+		out = append(out, probs...)
+	}
 	if p.system != nil {
 		_, probs := p.system.listing()
 		out = append(out, probs...)

@@ -110,7 +110,7 @@ func ExamplePool_Verify() {
 	}
 	fmt.Println("verified, chain of", len(chains[0]))
 	// Output:
-	// lazy: true listed: 0
+	// lazy: true listed: 1
 	// verified, chain of 1
 }
 

@@ -59,8 +59,14 @@ func FuzzParseCAFile(f *testing.F) {
 	f.Add([]byte("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"))
 	f.Add([]byte("-----BEGIN CERTIFICATE-----\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		for _, goCompat := range []bool{false, true} {
-			res := parseCerts(data, goCompat)
+		for _, mode := range []parseMode{parseLenient, parseGoCompat, parseStrict} {
+			res := parseCerts(data, mode)
+			if mode == parseStrict && len(res.bad) > 1 {
+				t.Fatalf("a strict parse went past its first bad block: %d", len(res.bad))
+			}
+			if len(res.bad) > maxBadBlocks {
+				t.Fatalf("%d bad blocks described, over %d", len(res.bad), maxBadBlocks)
+			}
 			for _, b := range res.bad {
 				if b.err == nil || b.block < 0 || b.block > res.blocks {
 					t.Fatalf("bad block %d of %d: %v", b.block, res.blocks, b.err)

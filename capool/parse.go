@@ -7,10 +7,10 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"io"
-	"os"
 	"slices"
 	"strings"
+
+	"github.com/tlsdefault/tlsdefault/internal/fsx"
 )
 
 // maxSourceSize is the largest file or cadata accepted, so that a wrong
@@ -52,35 +52,106 @@ type parseResult struct {
 	// bad lists blocks that claim to be certificates but cannot be used;
 	// explicit sources treat them as errors, the system store skips them.
 	bad []blockErr
+	// moreBad counts the bad blocks past the first maxBadBlocks, which are
+	// not described one by one.
+	moreBad int
 	// notes lists certificates deliberately left out (OpenSSL trust
 	// settings that reject them); never fatal.
 	notes []blockErr
 	// blocks is the number of PEM blocks seen, of any type.
 	blocks int
+	// n counts the certificates found; emit, when set, receives each one
+	// instead of certs, so that a large bundle is never held parsed all at
+	// once.
+	n    int
+	emit func(parsedCert)
+}
+
+func (res *parseResult) addCert(pc parsedCert) {
+	res.n++
+	if res.emit != nil {
+		res.emit(pc)
+		return
+	}
+	res.certs = append(res.certs, pc)
 }
 
 // isPEM reports whether data is PEM text rather than DER bytes, by content
 // as Python's cadata and smallstep's pemutil decide.
 func isPEM(data []byte) bool { return bytes.Contains(data, pemBegin) }
 
-// parseCerts reads every certificate in data, PEM or DER. With goCompat set
-// it reads only what crypto/x509's AppendCertsFromPEM reads (CERTIFICATE
-// blocks without headers), so that a listing of the system store matches the
-// pool Go builds from the same files.
-func parseCerts(data []byte, goCompat bool) parseResult {
+// parseMode says how parseCerts treats blocks that cannot be used.
+type parseMode int
+
+const (
+	// parseStrict stops at the first bad block: an explicit source is
+	// refused for it, so nothing after it is worth reading (or describing:
+	// hostile input full of broken blocks costs no more than its size).
+	parseStrict parseMode = iota
+	// parseLenient reads past bad blocks, describing the first
+	// maxBadBlocks and counting the rest.
+	parseLenient
+	// parseGoCompat is parseLenient reading only what crypto/x509's
+	// AppendCertsFromPEM reads (CERTIFICATE blocks without headers), so
+	// that a listing of the system store matches the pool Go builds from
+	// the same files.
+	parseGoCompat
+)
+
+// maxBadBlocks bounds the bad blocks described one by one in a lenient
+// read.
+const maxBadBlocks = 16
+
+// addBad records a bad block; it reports whether parsing should stop.
+func (res *parseResult) addBad(mode parseMode, b blockErr) bool {
+	if len(res.bad) >= maxBadBlocks {
+		res.moreBad++
+	} else {
+		res.bad = append(res.bad, b)
+	}
+	return mode == parseStrict
+}
+
+// badErrors returns the bad blocks as errors for a load report.
+func (res *parseResult) badErrors(source, path string, inDir bool) []error {
+	var out []error
+	for _, bad := range res.bad {
+		out = append(out, &SourceError{Source: source, Path: path, Block: bad.block, Err: bad.err, inDir: inDir})
+	}
+	if res.moreBad > 0 {
+		out = append(out, &SourceError{Source: source, Path: path, inDir: inDir,
+			Err: fmt.Errorf("and %d more blocks that are not usable certificates", res.moreBad)})
+	}
+	return out
+}
+
+// parseCerts reads every certificate in data, PEM or DER.
+func parseCerts(data []byte, mode parseMode) parseResult {
+	return parseCertsTo(data, mode, nil)
+}
+
+// parseCertsTo is parseCerts handing each certificate to emit, if set,
+// rather than keeping them in the result.
+func parseCertsTo(data []byte, mode parseMode, emit func(parsedCert)) parseResult {
 	if len(data) > 0 && data[0] == 0x30 && isPEM(data) {
 		// DER whose bytes happen to contain "-----BEGIN " (in a subject,
 		// say): DER when it parses as DER.
-		if res := parseDER(data); len(res.bad) == 0 && len(res.certs) > 0 {
+		if res := parseDER(data, parseStrict, nil); len(res.bad) == 0 && res.n > 0 {
+			if emit != nil {
+				for _, pc := range res.certs {
+					emit(pc)
+				}
+				res.certs, res.emit = nil, emit
+			}
 			return res
 		}
 	}
 	if isPEM(data) {
 		// A UTF-8 byte order mark, as editors on Windows write, is
 		// accepted before the first line, as OpenSSL does.
-		return parsePEM(bytes.TrimPrefix(data, utf8BOM), goCompat)
+		return parsePEM(bytes.TrimPrefix(data, utf8BOM), mode, emit)
 	}
-	return parseDER(data)
+	return parseDER(data, mode, emit)
 }
 
 var utf8BOM = []byte("\xef\xbb\xbf")
@@ -88,8 +159,9 @@ var utf8BOM = []byte("\xef\xbb\xbf")
 // parsePEM reads a PEM bundle the way OpenSSL does: text outside blocks is
 // ignored, blocks of other types are skipped, and a certificate block that
 // does not decode is reported with its number.
-func parsePEM(data []byte, goCompat bool) parseResult {
-	var res parseResult
+func parsePEM(data []byte, mode parseMode, emit func(parsedCert)) parseResult {
+	res := parseResult{emit: emit}
+	goCompat := mode == parseGoCompat
 	rest := data
 	for len(rest) > 0 {
 		start := nextLineWith(rest, pemBegin)
@@ -117,14 +189,24 @@ func parsePEM(data []byte, goCompat bool) parseResult {
 		m := nextMarker(after)
 		if m < 0 {
 			if isCert {
-				res.bad = append(res.bad, blockErr{n, fmt.Errorf("%s block has no END line", typ)})
+				res.addBad(mode, blockErr{n, fmt.Errorf("%s block has no END line", typ)})
 			}
 			break
 		}
 		markLine, next := cutLine(after[m:])
 		if endTyp, ok := pemLabel(markLine, pemEnd); !ok || endTyp != typ {
 			if isCert {
-				res.bad = append(res.bad, blockErr{n, fmt.Errorf("%s block has no END line (found %q first)", typ, bytes.TrimRight(markLine, " \t\r"))})
+				// Counted without building the message once the
+				// described ones are full: hostile input is made of
+				// nothing else.
+				if len(res.bad) >= maxBadBlocks {
+					res.moreBad++
+				} else {
+					res.addBad(mode, blockErr{n, fmt.Errorf("%s block has no END line (found %s first)", typ, quoteLine(markLine))})
+				}
+				if mode == parseStrict {
+					return res
+				}
 			}
 			if bytes.HasPrefix(markLine, pemBegin) {
 				rest = after[m:] // the next block starts here
@@ -140,7 +222,9 @@ func parsePEM(data []byte, goCompat bool) parseResult {
 		}
 		blk, _ := pem.Decode(blockText)
 		if blk == nil || blk.Type != typ {
-			res.bad = append(res.bad, blockErr{n, fmt.Errorf("%s block is not valid PEM (bad base64 or headers)", typ)})
+			if res.addBad(mode, blockErr{n, fmt.Errorf("%s block is not valid PEM (bad base64 or headers)", typ)}) {
+				return res
+			}
 			continue
 		}
 		if goCompat && len(blk.Headers) != 0 {
@@ -150,34 +234,51 @@ func parsePEM(data []byte, goCompat bool) parseResult {
 			pc, note, err := parseTrusted(blk.Bytes)
 			switch {
 			case err != nil:
-				res.bad = append(res.bad, blockErr{n, err})
+				if res.addBad(mode, blockErr{n, err}) {
+					return res
+				}
 			case note != nil:
 				res.notes = append(res.notes, blockErr{n, note})
 			default:
 				pc.block = n
-				res.certs = append(res.certs, pc)
+				res.addCert(pc)
 			}
 			continue
 		}
 		cert, err := x509.ParseCertificate(blk.Bytes)
 		if err != nil {
-			res.bad = append(res.bad, blockErr{n, err})
+			if res.addBad(mode, blockErr{n, err}) {
+				return res
+			}
 			continue
 		}
-		res.certs = append(res.certs, parsedCert{cert: cert, block: n})
+		res.addCert(parsedCert{cert: cert, block: n})
 	}
 	return res
 }
 
+// quoteLine quotes a line of input for an error message, cut to a length
+// that keeps the message readable whatever the input.
+func quoteLine(line []byte) string {
+	line = bytes.TrimRight(line, " \t\r")
+	const max = 80
+	if len(line) > max {
+		return fmt.Sprintf("%q... (%d bytes)", line[:max], len(line))
+	}
+	return fmt.Sprintf("%q", line)
+}
+
+var nlBegin = []byte("\n-----BEGIN ")
+
 // nextLineWith returns the offset of the first line of data that starts
-// with prefix, or -1.
+// with "-----BEGIN ", or -1.
 func nextLineWith(data, prefix []byte) int {
 	off := 0
 	for {
 		if bytes.HasPrefix(data[off:], prefix) {
 			return off
 		}
-		i := bytes.Index(data[off:], append([]byte{'\n'}, prefix...))
+		i := bytes.Index(data[off:], nlBegin)
 		if i < 0 {
 			return -1
 		}
@@ -215,16 +316,24 @@ func pemLabel(line, prefix []byte) (string, bool) {
 	if !bytes.HasPrefix(line, prefix) || !bytes.HasSuffix(line, pemDash) || len(line) < len(prefix)+len(pemDash) {
 		return "", false
 	}
-	return string(line[len(prefix) : len(line)-len(pemDash)]), true
+	label := line[len(prefix) : len(line)-len(pemDash)]
+	for _, known := range knownLabels {
+		if string(label) == known {
+			return known, true // no allocation for the usual types
+		}
+	}
+	return string(label), true
 }
 
+var knownLabels = []string{pemCertificate, pemX509Certificate, pemTrustedCertificate, "X509 CRL", "PRIVATE KEY", "EC PRIVATE KEY", "RSA PRIVATE KEY"}
+
 // parseDER reads one or several concatenated DER certificates.
-func parseDER(data []byte) parseResult {
-	var res parseResult
+func parseDER(data []byte, mode parseMode, emit func(parsedCert)) parseResult {
+	res := parseResult{emit: emit}
 	if len(data) > 0 && data[0] != 0x30 {
 		// Not a SEQUENCE: most likely text that is not PEM.
 		head := data[:min(len(data), 16)]
-		res.bad = append(res.bad, blockErr{0, fmt.Errorf("neither PEM (no \"-----BEGIN CERTIFICATE-----\" line) nor DER (which starts with byte 0x30; this starts with %q)", head)})
+		res.addBad(mode, blockErr{0, fmt.Errorf("neither PEM (no \"-----BEGIN CERTIFICATE-----\" line) nor DER (which starts with byte 0x30; this starts with %q)", head)})
 		return res
 	}
 	rest := data
@@ -236,16 +345,18 @@ func parseDER(data []byte) parseResult {
 		var raw asn1.RawValue
 		next, err := asn1.Unmarshal(rest, &raw)
 		if err != nil {
-			res.bad = append(res.bad, blockErr{0, fmt.Errorf("DER certificate %d at byte %d: %w", i, off, err)})
+			res.addBad(mode, blockErr{0, fmt.Errorf("DER certificate %d at byte %d: %w", i, off, err)})
 			return res
 		}
 		rest = next
 		cert, err := x509.ParseCertificate(raw.FullBytes)
 		if err != nil {
-			res.bad = append(res.bad, blockErr{0, fmt.Errorf("DER certificate %d at byte %d: %w", i, off, err)})
+			if res.addBad(mode, blockErr{0, fmt.Errorf("DER certificate %d at byte %d: %w", i, off, err)}) {
+				return res
+			}
 			continue
 		}
-		res.certs = append(res.certs, parsedCert{cert: cert})
+		res.addCert(parsedCert{cert: cert})
 	}
 	return res
 }
@@ -410,10 +521,14 @@ func ParseCAData(data []byte) ([]*x509.Certificate, error) {
 
 // parseData parses cadata strictly.
 func parseData(data []byte) (parseResult, error) {
+	return parseDataTo(data, nil)
+}
+
+func parseDataTo(data []byte, emit func(parsedCert)) (parseResult, error) {
 	if len(data) > maxSourceSize {
 		return parseResult{}, &SourceError{Source: "cadata", Err: fmt.Errorf("%d bytes is over the %d MiB limit", len(data), maxSourceSize>>20)}
 	}
-	return strictResult(parseCerts(data, false), "cadata", "", false)
+	return strictResult(parseCertsTo(data, parseStrict, emit), "cadata", "", false)
 }
 
 // strictResult turns the first bad block into an error, and an input with
@@ -423,7 +538,7 @@ func strictResult(res parseResult, source, path string, inDir bool) (parseResult
 		b := res.bad[0]
 		return parseResult{}, &SourceError{Source: source, Path: path, Block: b.block, Err: b.err, inDir: inDir}
 	}
-	if len(res.certs) == 0 {
+	if res.n == 0 {
 		msg := "no certificate found"
 		switch {
 		case len(res.notes) > 0:
@@ -439,39 +554,5 @@ func strictResult(res parseResult, source, path string, inDir bool) (parseResult
 // readCapped reads a regular file of at most maxSourceSize bytes. It
 // follows symbolic links; the operating system refuses loops (ELOOP).
 func readCapped(path string) ([]byte, error) {
-	// Stat first: opening a FIFO would block until a writer comes.
-	if fi, err := os.Stat(path); err == nil && !fi.IsDir() && !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("not a regular file (%v)", fi.Mode().Type())
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if fi.IsDir() {
-		return nil, errIsDir
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("not a regular file (%v)", fi.Mode().Type())
-	}
-	if fi.Size() > maxSourceSize {
-		return nil, fmt.Errorf("%d bytes is over the %d MiB limit", fi.Size(), maxSourceSize>>20)
-	}
-	// Sized from the file, as os.ReadFile does, but never read past the
-	// cap (the file may grow while it is read).
-	var buf bytes.Buffer
-	buf.Grow(int(fi.Size()) + 512)
-	if _, err := buf.ReadFrom(io.LimitReader(f, maxSourceSize+1)); err != nil {
-		return nil, err
-	}
-	if buf.Len() > maxSourceSize {
-		return nil, fmt.Errorf("over the %d MiB limit", maxSourceSize>>20)
-	}
-	return buf.Bytes(), nil
+	return fsx.ReadFile(path, maxSourceSize)
 }
-
-var errIsDir = errors.New("is a directory, not a file")

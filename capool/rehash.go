@@ -13,37 +13,94 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
+
+	"github.com/tlsdefault/tlsdefault/internal/fsx"
+	"github.com/tlsdefault/tlsdefault/internal/hashname"
 )
 
 // Rehash does in dir what `openssl rehash dir` (and c_rehash) does: for
 // each .pem, .crt, .cer and .crl file holding exactly one PEM certificate
-// or CRL, it makes a symbolic link <hash>.<n> (<hash>.r<n> for a CRL) to the
-// file, where <hash> is [SubjectHash] (the issuer's for a CRL) in eight hex
-// digits and <n> numbers the files sharing a hash from 0. Files holding the
-// same certificate get one link. The set of names is the one `openssl
-// rehash` makes: files are taken in byte order of their names, and links
-// that already point at the right file keep their number.
+// or CRL (version 1 or 2), it makes a symbolic link <hash>.<n>
+// (<hash>.r<n> for a CRL) to the file, where <hash> is [SubjectHash] (the
+// issuer's for a CRL) in eight hex digits and <n> numbers the files sharing
+// a hash from 0. Files holding the same certificate or CRL get one link.
+// The set of names is the one `openssl rehash` makes: files are taken in
+// byte order of their names, and links that already point at the right
+// file keep their number.
 //
-// Each link is created under a temporary name and renamed into place, so a
-// reader never sees a missing or half-made link. Hash-named symbolic links
-// that no longer point at a certificate of the directory are removed (this
-// is where Rehash is tidier than OpenSSL, which can leave some behind);
-// regular files are never removed or replaced (a regular file that holds a
-// wanted hash name is reported as an error instead). Files that cannot be used are skipped, as
-// OpenSSL skips them; Rehash returns an error only for files it could not
-// read and links it could not make or remove.
+// Every operation goes through the directory opened once (os.OpenRoot), so
+// a path component swapped while Rehash runs cannot send a link, a rename
+// or a removal elsewhere; only the reading of a file that a symbolic link
+// leads out of the directory (Debian's links into /usr/share) follows the
+// link by its path. Each link is created under a temporary name and
+// renamed into place, so a reader never sees a missing or half-made link.
+// Hash-named symbolic links that no longer point at a certificate or CRL of
+// the directory are removed (this is where Rehash is tidier than OpenSSL,
+// which can leave some behind); regular files are never removed or
+// replaced (a regular file that holds a wanted hash name is reported as an
+// error instead).
+//
+// Files that cannot be used are skipped, as OpenSSL skips them, with the
+// warnings `openssl rehash` prints ([RehashDir] returns them); Rehash
+// returns an error only for files it could not open or read and links it
+// could not make or remove.
 func Rehash(dir string) error {
-	names, err := listCAPath(dir)
+	_, err := RehashDir(dir)
+	return err
+}
+
+// RehashReport is what [RehashDir] did.
+type RehashReport struct {
+	// Links are the hashed links of the directory, sorted by name: those
+	// in place after the run, and those removed.
+	Links []RehashLink
+
+	// Warnings name the files skipped, in the words of `openssl rehash`:
+	//
+	//	skipping der.cer, it does not contain exactly one certificate or CRL
+	//	skipping duplicate certificate in copy.pem
+	Warnings []string
+}
+
+// RehashLink is one hashed link of a directory.
+type RehashLink struct {
+	Name   string // <hash>.<n> or <hash>.r<n>
+	Target string // the file it points at, as the link holds it
+	// Change is "" for a link left as it was, "new" for one made or
+	// pointed at another file, "removed" for one removed.
+	Change string
+}
+
+// RehashDir is [Rehash], returning what it did and the files it skipped.
+// The report is returned with the error, as far as Rehash got.
+func RehashDir(dir string) (*RehashReport, error) {
+	if err := checkDir(dir); err != nil {
+		return nil, err
+	}
+	root, err := os.OpenRoot(dir)
 	if err != nil {
-		return err
+		return nil, pathErr("capath", dir, err)
+	}
+	defer root.Close()
+	d, err := root.Open(".")
+	if err != nil {
+		return nil, pathErr("capath", dir, err)
+	}
+	names, err := d.Readdirnames(-1)
+	d.Close()
+	if err != nil {
+		return nil, pathErr("capath", dir, err)
 	}
 	slices.Sort(names)
+	if testRehashScanned != nil {
+		testRehashScanned()
+	}
 
+	rep := &RehashReport{}
 	var errs []error
-	fail := func(path string, err error) {
-		e := pathErr("capath", path, err)
+	fail := func(name string, err error) {
+		e := pathErr("capath", filepath.Join(dir, name), err)
 		e.inDir = true
 		errs = append(errs, e)
 	}
@@ -60,40 +117,48 @@ func Rehash(dir string) error {
 	regular := make(map[string]bool)    // hash-named entries that are not links
 
 	for _, name := range names {
-		path := filepath.Join(dir, name)
-		lfi, err := os.Lstat(path)
+		lfi, err := root.Lstat(name)
 		if err != nil {
-			continue
+			continue // removed meanwhile
 		}
-		if lfi.Mode()&fs.ModeSymlink != 0 {
-			if key, id, ok := rehashLinkName(name); ok {
-				target, err := os.Readlink(path)
+		isLink := lfi.Mode()&fs.ModeSymlink != 0
+		if key, id, ok := rehashLinkName(name); ok {
+			if isLink {
+				target, err := root.Readlink(name)
 				if err != nil {
-					fail(path, err)
+					fail(name, err)
 					continue
 				}
 				existing[name] = target
 				bucket(key).add(target, nil, id)
 				continue
 			}
-		} else if _, _, ok := rehashLinkName(name); ok {
 			regular[name] = true
 		}
 		if !rehashExt(name) {
 			continue
 		}
-		data, err := readCapped(path)
+		data, err := rehashRead(root, dir, name, isLink)
 		if err != nil {
-			if !errors.Is(err, errIsDir) {
-				fail(path, err)
+			if errors.Is(err, fsx.ErrIsDir) {
+				rep.warn("skipping %s, it does not contain exactly one certificate or CRL", name)
+				continue
 			}
+			fail(name, fmt.Errorf("skipping it, cannot open file: %w", unwrapPathErr(err)))
 			continue
 		}
 		key, digest, ok := rehashFile(data)
 		if !ok {
+			rep.warn("skipping %s, it does not contain exactly one certificate or CRL", name)
 			continue
 		}
-		bucket(key).add(name, digest, -1)
+		if !bucket(key).add(name, digest, -1) {
+			what := "certificate"
+			if key.suffix == "r" {
+				what = "CRL"
+			}
+			rep.warn("skipping duplicate %s in %s", what, name)
+		}
 	}
 
 	keys := make([]rehashKey, 0, len(buckets))
@@ -120,26 +185,67 @@ func Rehash(dir string) error {
 	slices.Sort(wantNames)
 	for _, name := range wantNames {
 		target := want[name]
-		if existing[name] == target {
+		if old, ok := existing[name]; ok && old == target {
+			rep.Links = append(rep.Links, RehashLink{Name: name, Target: target})
 			continue
 		}
 		if regular[name] {
 			// Never replace a file rehash did not make (OpenSSL would).
-			fail(filepath.Join(dir, name), fmt.Errorf("is a regular file with a hash name, not a link; move it aside (it would be replaced by a link to %s)", target))
+			fail(name, fmt.Errorf("is a regular file with a hash name, not a link; move it aside (it would be replaced by a link to %s)", target))
 			continue
 		}
-		if err := atomicSymlink(dir, target, name); err != nil {
-			fail(filepath.Join(dir, name), err)
+		if err := atomicSymlink(root, target, name); err != nil {
+			fail(name, err)
+			continue
 		}
+		rep.Links = append(rep.Links, RehashLink{Name: name, Target: target, Change: "new"})
 	}
-	for name := range existing {
+	for name, target := range existing {
 		if _, ok := want[name]; !ok {
-			if err := os.Remove(filepath.Join(dir, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
-				fail(filepath.Join(dir, name), err)
+			if err := root.Remove(name); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				fail(name, err)
+				continue
 			}
+			rep.Links = append(rep.Links, RehashLink{Name: name, Target: target, Change: "removed"})
 		}
 	}
-	return errors.Join(errs...)
+	slices.SortFunc(rep.Links, func(a, b RehashLink) int { return strings.Compare(a.Name, b.Name) })
+	return rep, errors.Join(errs...)
+}
+
+// testRehashScanned, set only by tests, runs once the directory is listed:
+// a test renames the directory there to check that Rehash goes on in the
+// one it opened.
+var testRehashScanned func()
+
+func (r *RehashReport) warn(format string, args ...any) {
+	r.Warnings = append(r.Warnings, fmt.Sprintf(format, args...))
+}
+
+func unwrapPathErr(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// rehashRead reads a file of the directory through root; a symbolic link
+// that leads out of the directory (which root refuses to follow) is
+// followed by its path, for reading only.
+func rehashRead(root *os.Root, dir, name string, isLink bool) ([]byte, error) {
+	data, _, err := fsx.ReadFileIn(root, name, maxSourceSize)
+	if err == nil || !isLink || errors.Is(err, fsx.ErrIsDir) || errors.Is(err, fsx.ErrNotRegular) || errors.Is(err, fsx.ErrTooLarge) {
+		return data, err
+	}
+	target, lerr := root.Readlink(name)
+	if lerr != nil {
+		return nil, err
+	}
+	if !filepath.IsAbs(target) {
+		target = filepath.Join(dir, target)
+	}
+	return readCapped(target)
 }
 
 // rehashKey is a hash bucket: certificates ("") and CRLs ("r") apart.
@@ -164,11 +270,11 @@ type rehashBucket struct {
 
 // add records file in the bucket, as OpenSSL's add_entry does: a second
 // file with the same digest is a duplicate and gets no link.
-func (b *rehashBucket) add(file string, digest []byte, oldID int) {
+func (b *rehashBucket) add(file string, digest []byte, oldID int) bool {
 	var found *rehashEntry
 	for _, e := range b.entries {
 		if digest != nil && e.digest != nil && string(e.digest) == string(digest) {
-			return
+			return false
 		}
 		if e.file == file {
 			found = e
@@ -186,6 +292,7 @@ func (b *rehashBucket) add(file string, digest []byte, oldID int) {
 		found.digest = digest
 		b.numNeeded++
 	}
+	return true
 }
 
 // links returns the link names the bucket needs and their targets: files
@@ -221,33 +328,15 @@ func (b *rehashBucket) links() map[string]string {
 // own links: eight hex digits (either case), a dot, an optional "r", and a
 // number.
 func rehashLinkName(name string) (rehashKey, int, bool) {
-	if len(name) < 10 || name[8] != '.' {
+	n, ok := hashname.Parse(name)
+	if !ok {
 		return rehashKey{}, 0, false
 	}
-	h, err := strconv.ParseUint(name[:8], 16, 32)
-	if err != nil || strings.ContainsAny(name[:8], "+-xX_") {
-		return rehashKey{}, 0, false
-	}
-	key := rehashKey{hash: uint32(h)}
-	num := name[9:]
-	if num[0] == 'r' || num[0] == 'R' {
+	key := rehashKey{hash: n.Hash}
+	if n.CRL {
 		key.suffix = "r"
-		num = num[1:]
 	}
-	if num == "" {
-		return rehashKey{}, 0, false
-	}
-	id := 0
-	for i := 0; i < len(num); i++ {
-		c := num[i]
-		if c < '0' || c > '9' {
-			return rehashKey{}, 0, false
-		}
-		if id < 1<<24 { // saturate: such numbers are never kept anyway
-			id = id*10 + int(c-'0')
-		}
-	}
-	return key, id, true
+	return key, n.N, true
 }
 
 // rehashExt reports whether name has an extension `openssl rehash` reads.
@@ -297,12 +386,12 @@ func rehashFile(data []byte) (key rehashKey, digest []byte, ok bool) {
 			certs++
 			certDER, certName = cert.Raw, cert.RawSubject
 		case "X509 CRL":
-			crl, err := x509.ParseRevocationList(blk.Bytes)
+			der, issuer, err := crlIssuer(blk.Bytes)
 			if err != nil {
 				return key, nil, false
 			}
 			crls++
-			crlDER, crlName = crl.Raw, crl.RawIssuer
+			crlDER, crlName = der, issuer
 		}
 	}
 	var der, name []byte
@@ -323,19 +412,80 @@ func rehashFile(data []byte) (key rehashKey, digest []byte, ok bool) {
 	return key, sum[:], true
 }
 
-// atomicSymlink makes dir/name a symbolic link to target by creating it
-// under a temporary name and renaming it into place.
-func atomicSymlink(dir, target, name string) error {
+// crlIssuer returns the DER and the issuer name of a CRL, version 1 (the
+// default of `openssl ca -gencrl`, which crypto/x509 does not read) or 2.
+// It checks the structure OpenSSL's decoder needs before it links a CRL:
+// CertificateList ::= SEQUENCE { tbsCertList, signatureAlgorithm,
+// signatureValue BIT STRING }, with tbsCertList ::= SEQUENCE { version
+// INTEGER OPTIONAL (v2), signature, issuer Name, thisUpdate Time, ... }.
+func crlIssuer(der []byte) (raw, issuer []byte, err error) {
+	if crl, err := x509.ParseRevocationList(der); err == nil {
+		return crl.Raw, crl.RawIssuer, nil
+	}
+	bad := errors.New("malformed CRL")
+	tag, body, rest, err := readTLV(der)
+	if err != nil || len(tag) != 1 || tag[0] != 0x30 || len(rest) != 0 {
+		return nil, nil, bad
+	}
+	raw = der
+	tag, tbs, body, err := readTLV(body)
+	if err != nil || len(tag) != 1 || tag[0] != 0x30 {
+		return nil, nil, bad
+	}
+	tag, _, body, err = readTLV(body) // signatureAlgorithm
+	if err != nil || len(tag) != 1 || tag[0] != 0x30 {
+		return nil, nil, bad
+	}
+	tag, _, body, err = readTLV(body) // signatureValue
+	if err != nil || len(tag) != 1 || tag[0] != 0x03 || len(body) != 0 {
+		return nil, nil, bad
+	}
+	tag, v, next, err := readTLV(tbs)
+	if err != nil {
+		return nil, nil, bad
+	}
+	if len(tag) == 1 && tag[0] == 0x02 { // version: v2 only (v1 is absent)
+		if len(v) != 1 || v[0] != 1 {
+			return nil, nil, bad
+		}
+		tbs = next
+		tag, _, next, err = readTLV(tbs)
+		if err != nil {
+			return nil, nil, bad
+		}
+	}
+	if len(tag) != 1 || tag[0] != 0x30 { // signature AlgorithmIdentifier
+		return nil, nil, bad
+	}
+	tbs = next
+	tag, _, next, err = readTLV(tbs)
+	if err != nil || len(tag) != 1 || tag[0] != 0x30 {
+		return nil, nil, bad
+	}
+	issuer = tbs[:len(tbs)-len(next)]
+	tag, _, _, err = readTLV(next) // thisUpdate
+	if err != nil || len(tag) != 1 || (tag[0] != 0x17 && tag[0] != 0x18) {
+		return nil, nil, bad
+	}
+	if _, err := canonicalName(issuer); err != nil {
+		return nil, nil, bad
+	}
+	return raw, issuer, nil
+}
+
+// atomicSymlink makes name a symbolic link to target in the directory of
+// root by creating it under a temporary name and renaming it into place.
+func atomicSymlink(root *os.Root, target, name string) error {
 	var rnd [6]byte
 	if _, err := rand.Read(rnd[:]); err != nil {
 		return err
 	}
-	tmp := filepath.Join(dir, "."+name+".tmp-"+hex.EncodeToString(rnd[:]))
-	if err := os.Symlink(target, tmp); err != nil {
+	tmp := "." + name + ".tmp-" + hex.EncodeToString(rnd[:])
+	if err := root.Symlink(target, tmp); err != nil {
 		return err
 	}
-	if err := os.Rename(tmp, filepath.Join(dir, name)); err != nil {
-		os.Remove(tmp)
+	if err := root.Rename(tmp, name); err != nil {
+		root.Remove(tmp)
 		return err
 	}
 	return nil

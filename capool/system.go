@@ -2,6 +2,9 @@ package capool
 
 import (
 	"crypto/x509"
+	"errors"
+	"fmt"
+	"os"
 	"sync"
 
 	"golang.org/x/crypto/x509roots/fallback/bundle"
@@ -12,7 +15,15 @@ import (
 // SSL_CERT_FILE and SSL_CERT_DIR; on macOS and Windows the platform verifier
 // is used).
 //
-// Where the system has no store, or an empty one (a scratch container), the
+// Where crypto/x509 reads those variables, a variable that is set must
+// yield certificates: SSL_CERT_FILE naming a file that is missing,
+// unreadable or holds no certificate, or SSL_CERT_DIR naming a directory
+// that is missing or unreadable, or directories with no certificate among
+// them, is an error naming the variable and the path (Python, through
+// OpenSSL, then trusts nothing; crypto/x509 would quietly use other files).
+//
+// Where the system has no store, or an empty one (a scratch container), and
+// neither variable is set, the
 // Mozilla roots embedded from golang.org/x/crypto/x509roots/fallback/bundle
 // are used instead, with their distrust-after constraints honoured; the pool
 // then describes itself as "embedded Mozilla roots". Process-wide state is
@@ -22,6 +33,9 @@ import (
 // and reported by [Pool.Problems], so one odd root cannot empty the store.
 // See [Pool.Certificates] for what can be listed on each platform.
 func System() (*Pool, error) {
+	if err := checkSystemEnv(); err != nil {
+		return nil, err
+	}
 	s, err := loadSystem()
 	if err != nil {
 		return nil, err
@@ -62,6 +76,12 @@ func loadSystem() (*systemStore, error) {
 	if err == nil && pool != nil && !pool.Equal(x509.NewCertPool()) {
 		return &systemStore{pool: pool, desc: "system store", list: listSystemRoots}, nil
 	}
+	if v := setSystemEnv(); v != "" {
+		if err == nil {
+			err = errors.New("no certificate")
+		}
+		return nil, &SourceError{Source: "system", Path: os.Getenv(v), Err: fmt.Errorf("set by %s: crypto/x509 found no usable certificate (%w); fix the variable or unset it", v, err)}
+	}
 	s := embeddedStore(bundle.Roots())
 	if err != nil {
 		s.problems = append(s.problems, &SourceError{Source: "system", Err: err})
@@ -86,7 +106,7 @@ func embeddedStore(roots func(func(bundle.Root) bool)) *systemStore {
 		} else {
 			s.pool.AddCert(cert)
 		}
-		s.entries = append(s.entries, entry{Entry{Cert: cert, Source: "embedded"}, r.Constraint, nil})
+		s.entries = append(s.entries, entry{der: cert.Raw, source: "embedded", constraint: r.Constraint})
 	}
 	s.once.Do(func() {}) // entries are already listed
 	return s

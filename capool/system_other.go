@@ -1,9 +1,17 @@
-//go:build !linux
+//go:build !(aix || dragonfly || freebsd || linux || netbsd || openbsd || solaris)
 
 package capool
 
-// listSystemRoots lists nothing outside Linux. On macOS and Windows the
-// platform verifier holds the roots and they cannot be listed; on the BSDs
-// and other systems the store is still used for verification through
-// x509.SystemCertPool, only not listed.
+// systemListable reports whether the system store can be listed here: on
+// macOS and Windows the platform verifier holds the roots; on other
+// systems crypto/x509 has no store of files to read.
+const systemListable = false
+
+// listSystemRoots lists nothing here: see systemListable.
 func listSystemRoots() ([]entry, []error) { return nil, nil }
+
+// checkSystemEnv checks nothing here: crypto/x509 does not read
+// SSL_CERT_FILE or SSL_CERT_DIR.
+func checkSystemEnv() error { return nil }
+
+func setSystemEnv() string { return "" }

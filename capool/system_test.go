@@ -54,14 +54,25 @@ func TestSystemEnv(t *testing.T) {
 	empty := filepath.Join(dir, "empty")
 	os.Mkdir(empty, 0o755)
 
-	run := func(env ...string) string {
+	runErr := func(env ...string) (string, error) {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestSystemEnv$", "-test.v")
-		cmd.Env = append(os.Environ(), append(env, "CAPOOL_SYSTEM_CHILD=1", "CAPOOL_LEAF="+filepath.Join(dir, "leaf.pem"))...)
+		// Only the variables of the case: this process may have its own.
+		var base []string
+		for _, kv := range os.Environ() {
+			if !strings.HasPrefix(kv, "SSL_CERT_FILE=") && !strings.HasPrefix(kv, "SSL_CERT_DIR=") {
+				base = append(base, kv)
+			}
+		}
+		cmd.Env = append(base, append(env, "CAPOOL_SYSTEM_CHILD=1", "CAPOOL_LEAF="+filepath.Join(dir, "leaf.pem"))...)
 		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	run := func(env ...string) string {
+		out, err := runErr(env...)
 		if err != nil {
 			t.Fatalf("child: %v\n%s", err, out)
 		}
-		return string(out)
+		return out
 	}
 	out := run("SSL_CERT_FILE="+file, "SSL_CERT_DIR="+empty)
 	for _, want := range []string{"describe: system store", "len: 1", "entry: system " + file + " 1", "problem: capool: system " + file + ": block 2:", "verify: ok"} {
@@ -69,11 +80,40 @@ func TestSystemEnv(t *testing.T) {
 			t.Errorf("child output lacks %q:\n%s", want, out)
 		}
 	}
-	out = run("SSL_CERT_FILE="+filepath.Join(dir, "missing.pem"), "SSL_CERT_DIR="+filepath.Join(dir, "missing"))
-	for _, want := range []string{"describe: embedded Mozilla roots", "entry: embedded  0", "verify: failed"} {
-		if !strings.Contains(out, want) {
-			t.Errorf("child output lacks %q:\n%s", want, out)
+	// Issue 11 item 7: a variable set to something unusable is an error
+	// naming it and the path, not a quiet fallback to other roots.
+	noCert := writeFile(t, filepath.Join(dir, "nocert.pem"), keyPEM(t))
+	unreadable := writeFile(t, filepath.Join(dir, "unreadable.pem"), pemOf(ca.cert))
+	os.Chmod(unreadable, 0)
+	for _, tt := range []struct {
+		env  []string
+		want string
+	}{
+		{[]string{"SSL_CERT_FILE=" + filepath.Join(dir, "missing.pem"), "SSL_CERT_DIR=" + filepath.Join(dir, "missing")},
+			"capool: system " + filepath.Join(dir, "missing.pem") + ": set by SSL_CERT_FILE: no such file or directory"},
+		{[]string{"SSL_CERT_FILE=" + noCert}, "capool: system " + noCert + ": set by SSL_CERT_FILE: holds no PEM certificate"},
+		{[]string{"SSL_CERT_FILE=" + empty}, "capool: system " + empty + ": set by SSL_CERT_FILE: is a directory"},
+		{[]string{"SSL_CERT_DIR=" + filepath.Join(dir, "missing")}, "capool: system " + filepath.Join(dir, "missing") + ": set by SSL_CERT_DIR: no such file or directory"},
+		{[]string{"SSL_CERT_DIR=" + empty}, "capool: system " + empty + ": set by SSL_CERT_DIR: no file there holds a PEM certificate"},
+		{[]string{"SSL_CERT_DIR=" + file}, "set by SSL_CERT_DIR: not a directory"},
+	} {
+		out, err := runErr(tt.env...)
+		if err == nil || !strings.Contains(out, tt.want) {
+			t.Errorf("%v: child %v, output lacks %q:\n%s", tt.env, err, tt.want, out)
 		}
+	}
+	if os.Geteuid() != 0 {
+		out, err := runErr("SSL_CERT_FILE=" + unreadable)
+		if err == nil || !strings.Contains(out, "set by SSL_CERT_FILE: permission denied") {
+			t.Errorf("unreadable SSL_CERT_FILE: child %v:\n%s", err, out)
+		}
+	}
+	// A directory of certificates alone is fine.
+	certDir := filepath.Join(dir, "certs")
+	os.Mkdir(certDir, 0o755)
+	writeFile(t, filepath.Join(certDir, "ca.pem"), pemOf(ca.cert))
+	if out := run("SSL_CERT_DIR=" + certDir); !strings.Contains(out, "verify: ok") {
+		t.Errorf("SSL_CERT_DIR of certificates: %s", out)
 	}
 }
 
@@ -141,7 +181,9 @@ func TestEmbeddedStore(t *testing.T) {
 	if len(entries) != 1 || len(probs) != 1 {
 		t.Fatalf("entries %d, problems %v", len(entries), probs)
 	}
-	p := (&builder{p: Pool{system: s}, seen: map[string]int{}}).build()
+	b := newBuilder()
+	b.p.system = s
+	p := b.build()
 	if _, err := p.Verify(leaf.cert, nil, x509.VerifyOptions{DNSName: "fake.example"}); !errors.Is(err, refuse) && (err == nil || !strings.Contains(err.Error(), "distrusted")) {
 		t.Errorf("constraint not honoured: %v", err)
 	}

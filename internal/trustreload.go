@@ -97,8 +97,8 @@ func (t *LiveTrust) build(version int) (*TrustState, error) {
 	}
 	return &TrustState{
 		Pool:       p,
-		ServerAuth: p.CertPoolFor(x509.ExtKeyUsageServerAuth),
-		ClientAuth: p.CertPoolFor(x509.ExtKeyUsageClientAuth),
+		ServerAuth: p.CertPoolNow(x509.ExtKeyUsageServerAuth),
+		ClientAuth: p.CertPoolNow(x509.ExtKeyUsageClientAuth),
 		Describe:   p.Describe(),
 		Version:    version,
 	}, nil
@@ -142,28 +142,30 @@ func (t *LiveTrust) SetClock(now func() time.Time, interval time.Duration) {
 	}
 }
 
+// RootsNow is the pool to verify peers with for usage: the pools made at
+// the build of st, or for a hashed capath the CAs it holds now.
+func (st *TrustState) RootsNow(usage x509.ExtKeyUsage) *x509.CertPool {
+	if st.Pool.Lazy() {
+		return st.Pool.CertPoolNow(usage)
+	}
+	if usage == x509.ExtKeyUsageClientAuth {
+		return st.ClientAuth
+	}
+	return st.ServerAuth
+}
+
 // Anchored reports whether one of the verified chains ends in a CA of st
 // for usage: what crypto/tls checks when it resumes a session, done again
 // here so that a CA removed since the chain was verified is refused even
 // where the handshake used a pool of an older version.
 func (st *TrustState) Anchored(chains [][]*x509.Certificate, usage x509.ExtKeyUsage, now time.Time) bool {
-	roots := st.ServerAuth
-	if usage == x509.ExtKeyUsageClientAuth {
-		roots = st.ClientAuth
-	}
+	roots := st.RootsNow(usage)
 	for _, chain := range chains {
 		if len(chain) == 0 {
 			continue
 		}
 		root := chain[len(chain)-1]
 		opts := x509.VerifyOptions{Roots: roots, CurrentTime: now, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}}
-		if st.Pool.Lazy() {
-			opts.Roots = nil // the pool's own, with its directory
-			if _, err := st.Pool.Verify(root, nil, opts); err == nil {
-				return true
-			}
-			continue
-		}
 		if _, err := root.Verify(opts); err == nil {
 			return true
 		}

@@ -46,27 +46,36 @@
 // tls10server=1, tlsrsakex=1 and tls3des=1. Those settings change only the
 // defaults used when tls.Config.MinVersion or CipherSuites is zero. Allow
 // sets both explicitly, so with Go 1.26 everything listed above works on
-// both sides without any GODEBUG setting, and no GODEBUG setting (nor a
-// later change of Go's defaults) changes what a config without Allow
+// both sides without any GODEBUG setting, and those settings (nor a later
+// change of Go's defaults) do not change what a config without Allow
 // accepts.
 //
-// One thing does need GODEBUG: SHA-1 handshake signatures in TLS 1.2. Since
-// Go 1.25 crypto/tls neither offers nor accepts the rsa_pkcs1_sha1 and
-// ecdsa_sha1 signature schemes in TLS 1.2 unless GODEBUG=tlssha1=1, and a
-// Go server then also refuses a TLS 1.2 client that sends no
-// signature_algorithms extension ("tls: missing signature_algorithms from
-// TLS 1.2 peer"). tls.Config has no field for this, and GODEBUG is
-// process-wide (it would weaken every TLS connection of the program, not
-// only those of one client), so a library must not set it and Allow does
-// not. A program that must talk TLS 1.2 to such a peer sets it itself, in
-// its main package:
+// One setting is different: tlssha1=1. Since Go 1.25 crypto/tls neither
+// offers nor accepts the rsa_pkcs1_sha1 and ecdsa_sha1 signature schemes in
+// TLS 1.2 unless GODEBUG=tlssha1=1, and a Go server then also refuses a TLS
+// 1.2 client that sends no signature_algorithms extension ("tls: missing
+// signature_algorithms from TLS 1.2 peer"). tls.Config has no field for
+// this: the setting is process-wide and makes every TLS 1.2 connection of
+// the program, with any peer, accept SHA-1 handshake signatures, whatever
+// the config says. So a library must not set it, Allow does not, and
+// package tlsdefault refuses it where it would weaken a config without
+// Allow: while the process runs with tlssha1=1 (from the GODEBUG
+// environment variable, or from the binary's default GODEBUG: a
+// "godebug tlssha1=1" line in the main module's go.mod or a
+// "//go:debug tlssha1=1" directive in the main package; the last setting
+// wins, and the environment over the default, as for the Go runtime),
+// every constructor of package tlsdefault without Allow returns an error
+// that names the setting. With Allow(ForHosts(...)) the constructor builds
+// and warns once (see [WarnTo] and [Quiet]) that the setting reaches every
+// host, not only those in scope. With Allow and no scope every peer is in
+// legacy mode anyway. The setting is read when the constructor runs.
 //
-//	//go:debug tlssha1=1
-//
-// or with a "godebug tlssha1=1" line in its go.mod, or GODEBUG=tlssha1=1 in
-// the environment. TLS 1.0 and 1.1 handshakes are not affected: their
-// signatures are MD5+SHA-1 (RSA) or SHA-1 (ECDSA) by definition, and Go
-// still makes and checks them.
+// A program that must talk TLS 1.2 to a peer that signs only with SHA-1
+// therefore sets tlssha1=1 itself and builds every TLS client and server
+// with Allow; better, it keeps that code in a process of its own, so that
+// its other connections are not weakened. TLS 1.0 and 1.1 handshakes are
+// not affected: their signatures are MD5+SHA-1 (RSA) or SHA-1 (ECDSA) by
+// definition, and Go still makes and checks them.
 //
 // # What Go cannot do
 //

@@ -43,8 +43,8 @@ func normalizeHost(name string) (string, error) {
 		if !strings.Contains(base, ".") {
 			return "", fmt.Errorf("pattern %q is too broad: it would match every host under a top-level domain; name the domain, as in *.example.com", name)
 		}
-		if ok, what := hostname.PublicSuffix(base); ok {
-			return "", fmt.Errorf("pattern %q is too broad: %q is %s, so the pattern would match hosts of unrelated owners; name a domain below it, as in *.example.%s", name, base, what, base)
+		if ok, why, instead := hostname.WildcardTooBroad(base); ok {
+			return "", fmt.Errorf("pattern %q is too broad: %s, so the pattern would match hosts of unrelated owners; name the domain of one owner, as in %s", name, why, instead)
 		}
 		return "*." + base, nil
 	}

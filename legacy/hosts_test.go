@@ -15,15 +15,17 @@ import (
 // every name under a public suffix, ICANN's or a hosting provider's.
 func TestForHostsPublicSuffix(t *testing.T) {
 	for pattern, says := range map[string]string{
-		"*.co.uk":            "ICANN",
-		"*.CO.UK.":           "ICANN",
-		"*.com.au":           "ICANN",
-		"*.github.io":        "private",
-		"*.s3.amazonaws.com": "private",
-		"*.blogspot.com":     "private",
-		"*.公司.cn":            "ICANN",
-		"*.com":              "top-level domain",
-		"*.example":          "top-level domain",
+		"*.co.uk":                 "ICANN",
+		"*.CO.UK.":                "ICANN",
+		"*.com.au":                "ICANN",
+		"*.github.io":             "private",
+		"*.s3.amazonaws.com":      "private",
+		"*.blogspot.com":          "private",
+		"*.kawasaki.jp":           "wildcard rule",
+		"*.compute.amazonaws.com": "wildcard rule",
+		"*.公司.cn":                 "ICANN",
+		"*.com":                   "top-level domain",
+		"*.example":               "top-level domain",
 	} {
 		_, err := tlsdefault.NewClient(legacy.Allow(legacy.ForHosts(pattern)))
 		if err == nil {
@@ -36,7 +38,7 @@ func TestForHostsPublicSuffix(t *testing.T) {
 		}
 	}
 	for _, pattern := range []string{"*.example.co.uk", "*.user.github.io", "*.bucket.s3.amazonaws.com", "*.example.com",
-		"*.corp.internal", "*.old.test", "*.www.ck", "*.bücher.example"} {
+		"*.corp.internal", "*.old.test", "*.www.ck", "*.bücher.example", "*.city.kawasaki.jp"} {
 		if _, err := tlsdefault.NewClient(legacy.Allow(legacy.ForHosts(pattern))); err != nil {
 			t.Errorf("ForHosts(%q): %v", pattern, err)
 		}

@@ -36,6 +36,12 @@ import (
 // The same Option may be passed to several constructors; they then share
 // its observers and its record of peers already warned about.
 func Allow(scopes ...Scope) tlsdefault.Option {
+	opt, _ := internal.NewOption(allow(scopes).apply).(tlsdefault.Option)
+	return opt
+}
+
+// allow builds what the Option of Allow applies.
+func allow(scopes []Scope) *option {
 	var b builder
 	b.m = &mode{}
 	for i, sc := range scopes {
@@ -53,14 +59,13 @@ func Allow(scopes ...Scope) tlsdefault.Option {
 	return &option{m: b.m, errs: b.errs}
 }
 
-// option is the tlsdefault.Option that Allow returns.
+// option is what the tlsdefault.Option that Allow returns applies.
 type option struct {
 	m    *mode
 	errs []error
 }
 
-// Apply implements tlsdefault.Option.
-func (o *option) Apply(s *internal.Settings) {
+func (o *option) apply(s *internal.Settings) {
 	if len(o.errs) > 0 {
 		s.Errs = append(s.Errs, o.errs...)
 		return
@@ -112,9 +117,11 @@ func (f scopeFunc) apply(b *builder) { f(b) }
 // A pattern directly below a public suffix is an error too, whether the
 // suffix is in the ICANN section of the Public Suffix List ("*.co.uk",
 // "*.com.au") or in its private section, where a hosting provider's
-// customers each own a name ("*.github.io", "*.s3.amazonaws.com"): one
-// such pattern would open legacy mode to hosts of unrelated owners. Name
-// the domain below it instead ("*.example.co.uk").
+// customers each own a name ("*.github.io", "*.s3.amazonaws.com"), and so
+// is a pattern whose every name is a public suffix by a wildcard rule of
+// the list ("*.kawasaki.jp"): one such pattern would open legacy mode to
+// hosts of unrelated owners. Name the domain of one owner instead
+// ("*.example.co.uk").
 //
 // Internationalised names may be given in Unicode or as punycode A-labels:
 // "bücher.example" is converted as browsers convert it (IDNA, UTS #46) and
@@ -218,16 +225,18 @@ func Observe(c *Counter) Scope {
 	})
 }
 
-// Quiet turns off the warning that legacy mode otherwise writes to
-// standard error the first time each peer uses it. Prefer [WarnTo] with
-// your own log, or an [OnHandshake] callback, to silence that is never
-// looked at.
+// Quiet turns off the warnings that legacy mode otherwise writes to
+// standard error: the first time each peer uses it, and, for a scoped
+// Allow, when the process runs with GODEBUG=tlssha1=1 (see the package
+// documentation). Prefer [WarnTo] with your own log, or an [OnHandshake]
+// callback, to silence that is never looked at.
 func Quiet() Scope {
 	return scopeFunc(func(b *builder) { b.quiet = true })
 }
 
-// WarnTo sends the once-per-peer warnings to w instead of standard error
-// (for example a log.Logger's Writer). w must be safe for concurrent use.
+// WarnTo sends the warnings (once per peer, and the GODEBUG=tlssha1=1
+// warning) to w instead of standard error (for example a log.Logger's
+// Writer). w must be safe for concurrent use.
 // A nil w is an error; use [Quiet] for no warnings.
 func WarnTo(w io.Writer) Scope {
 	return scopeFunc(func(b *builder) {

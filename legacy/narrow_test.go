@@ -4,6 +4,8 @@ import (
 	"crypto/tls"
 	"net"
 	"net/http"
+	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -156,4 +158,53 @@ func TestServerNarrowingHolds(t *testing.T) {
 			})
 		}
 	}
+}
+
+// A direct connection through NewTransport offers the old versions and
+// suites only to a host in scope: what a host out of scope receives in the
+// ClientHello is the defaults, although the transport's TLSClientConfig is
+// widened (for proxies, where net/http handshakes with it).
+func TestTransportOffersLegacyOnlyInScope(t *testing.T) {
+	ca := testpki.NewCA(t)
+	leaf := ca.Server(t, "old.test", "new.test")
+	var mu sync.Mutex
+	hellos := map[string]*tls.ClientHelloInfo{}
+	srv := goServer(t, &tls.Config{Certificates: []tls.Certificate{leaf.TLS()}, GetConfigForClient: func(h *tls.ClientHelloInfo) (*tls.Config, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		hellos[h.ServerName] = h
+		return nil, nil
+	}})
+	c := newClient(t, tlsdefault.WithCAData(ca.CertPEM()), legacy.Allow(legacy.ForHosts("old.test"), legacy.Quiet()))
+	redirect(t, c, map[string]string{"old.test": hostPort(t, srv), "new.test": hostPort(t, srv)})
+	for _, host := range []string{"old.test", "new.test"} {
+		if _, err := get(c, "https://"+host+"/"); err != nil {
+			t.Fatalf("%s: %v", host, err)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	old, other := hellos["old.test"], hellos["new.test"]
+	if old == nil || other == nil {
+		t.Fatalf("ClientHellos seen: %v", hellos)
+	}
+	if !slices.Contains(old.SupportedVersions, tls.VersionTLS10) || !slices.Contains(old.CipherSuites, tls.TLS_RSA_WITH_AES_128_CBC_SHA) {
+		t.Errorf("old.test (in scope) was offered versions %x, suites %x; want TLS 1.0 and the legacy suites", old.SupportedVersions, old.CipherSuites)
+	}
+	if slices.Contains(other.SupportedVersions, tls.VersionTLS10) || slices.Contains(other.SupportedVersions, tls.VersionTLS11) {
+		t.Errorf("new.test (out of scope) was offered versions %x", other.SupportedVersions)
+	}
+	for _, s := range other.CipherSuites {
+		if s != 0x00ff /* TLS_EMPTY_RENEGOTIATION_INFO_SCSV */ && !slices.Contains(defaultSuites, s) {
+			t.Errorf("new.test (out of scope) was offered %s", tls.CipherSuiteName(s))
+		}
+	}
+}
+
+// defaultSuites are the suites of the defaults, TLS 1.3's included.
+var defaultSuites = []uint16{
+	tls.TLS_AES_128_GCM_SHA256, tls.TLS_AES_256_GCM_SHA384, tls.TLS_CHACHA20_POLY1305_SHA256,
+	tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+	tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, tls.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+	tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, tls.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
 }

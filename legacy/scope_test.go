@@ -10,7 +10,7 @@ import (
 )
 
 func TestForHostsMatches(t *testing.T) {
-	o := Allow(ForHosts("Old.Test.", "*.old.example", "[2001:DB8::7]", "192.0.2.7", "::ffff:192.0.2.8")).(*option)
+	o := allow([]Scope{ForHosts("Old.Test.", "*.old.example", "[2001:DB8::7]", "192.0.2.7", "::ffff:192.0.2.8")})
 	if len(o.errs) > 0 {
 		t.Fatal(o.errs)
 	}
@@ -37,7 +37,7 @@ func TestForHostsMatches(t *testing.T) {
 			t.Errorf("Covers(%q) = %v, want %v", host, got, want)
 		}
 	}
-	if !Allow().(*option).m.Covers("anything.example") {
+	if !allow(nil).m.Covers("anything.example") {
 		t.Error("Allow without scope does not match every host")
 	}
 }
@@ -99,6 +99,25 @@ func TestWidenForHTTP2(t *testing.T) {
 		}
 		if cfg.MinVersion != tls.VersionTLS10 {
 			t.Errorf("%s: not widened", tc.name)
+		}
+	}
+}
+
+func TestMinRSABits(t *testing.T) {
+	scoped := &mode{hosts: []string{"old.test"}}
+	for _, tc := range []struct {
+		m    *mode
+		host string
+		want int
+	}{
+		{scoped, "old.test", 1024},
+		{scoped, "OLD.test.", 1024},
+		{scoped, "new.test", internal.MinRSABits},
+		{scoped, "", internal.MinRSABits},
+		{&mode{}, "any.test", 1024},
+	} {
+		if got := tc.m.MinRSABits(tc.host); got != tc.want {
+			t.Errorf("MinRSABits(%q) with hosts %v = %d, want %d", tc.host, tc.m.hosts, got, tc.want)
 		}
 	}
 }

@@ -1,8 +1,9 @@
 package legacy
 
 import (
-	"strconv"
 	"strings"
+
+	"github.com/tlsdefault/tlsdefault/internal/safetext"
 )
 
 // Names that reach this package from a peer (the SNI name a client sends)
@@ -23,9 +24,10 @@ func capHost(s string) string {
 }
 
 // peerText returns a name or address for a log line: as it is when it is
-// made only of the characters of host names and addresses, and quoted with
-// Go escapes otherwise, so that no control byte, escape sequence or
-// invisible character reaches a terminal or a log.
+// made only of the characters of host names and addresses, and quoted
+// otherwise (safetext.Quote: Go escapes, cut after 256 bytes with a marker),
+// so that no control byte, escape sequence or invisible character reaches a
+// terminal or a log.
 func peerText(s string) string {
 	plain := s != ""
 	for i := 0; i < len(s) && plain; i++ {
@@ -35,5 +37,5 @@ func peerText(s string) string {
 	if plain {
 		return s
 	}
-	return strconv.QuoteToASCII(s)
+	return safetext.Quote(s)
 }

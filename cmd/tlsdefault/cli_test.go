@@ -927,7 +927,7 @@ func TestPoolHashedFileWithTwoCertificates(t *testing.T) {
 			t.Errorf("stderr says %q:\n%s", bad, r.stderr)
 		}
 	}
-	wantWarn := "tlsdefault: warning: capath " + dir + ": " + hash + ".0 block 2 (" + other.Cert.Subject.String() + ") is named for hash " + hash + ", but its subject hash is " + otherHash
+	wantWarn := "tlsdefault: warning: capool: capath " + dir + ": " + hash + ".0 block 2 (" + other.Cert.Subject.String() + ") is named for hash " + hash + ", but its subject hash is " + otherHash
 	if !strings.Contains(r.stderr, wantWarn) || strings.Count(r.stderr, "\n") != 1 {
 		t.Errorf("want one warning, for block 2:\n%s", r.stderr)
 	}

@@ -8,9 +8,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
-	"regexp"
 	"runtime"
 	"strconv"
 	"strings"
@@ -48,10 +45,6 @@ type poolListing struct {
 	Warnings     []string   `json:"warnings"`
 }
 
-// hashedName matches OpenSSL's hashed capath names: <hash>.<n> for
-// certificates, <hash>.r<n> for CRLs.
-var hashedName = regexp.MustCompile(`^([0-9a-f]{8})\.(r?)([0-9]+)$`)
-
 func runPool(args []string, stdout, stderr io.Writer) error {
 	var tf trustFlags
 	fs := newFlagSet("pool")
@@ -80,20 +73,14 @@ func runPool(args []string, stdout, stderr io.Writer) error {
 	warn := func(format string, args ...any) {
 		l.Warnings = append(l.Warnings, fmt.Sprintf(format, args...))
 	}
-	byDER := map[string]int{}
-	add := func(e capool.Entry) int {
-		l.Certificates = append(l.Certificates, newPoolCert(e, now))
-		byDER[string(e.Cert.Raw)] = len(l.Certificates) - 1
-		return len(l.Certificates) - 1
-	}
+	// Entries lists the hashed capath directories too, as they are now,
+	// with the names that hold each certificate; Problems names the files
+	// there that lookups cannot use.
 	for _, e := range pool.Entries() {
-		add(e)
+		l.Certificates = append(l.Certificates, newPoolCert(e, now))
 	}
 	for _, p := range pool.Problems() {
 		warn("%s", p.Error())
-	}
-	if tf.capath != "" {
-		listHashed(tf.capath, byDER, add, &l, warn)
 	}
 	for _, c := range l.Certificates {
 		where := c.where()
@@ -122,7 +109,7 @@ func runPool(args []string, stdout, stderr io.Writer) error {
 		warnf(stderr, "%s", w)
 	}
 	if l.Count == 0 {
-		if pool.IncludesSystem() && runtime.GOOS != "linux" && !tf.explicit() {
+		if pool.IncludesSystem() && platformVerifier() && !tf.explicit() {
 			infof(stderr, "the system store is held by the platform verifier on %s and cannot be listed", runtime.GOOS)
 			return nil
 		}
@@ -142,11 +129,12 @@ func newPoolCert(e capool.Entry, now time.Time) poolCert {
 		NotAfter:    c.NotAfter.UTC(),
 		Expired:     now.After(c.NotAfter),
 		IsCA:        c.BasicConstraintsValid && c.IsCA,
-		SelfSigned:  bytes.Equal(c.RawSubject, c.RawIssuer) && c.CheckSignatureFrom(c) == nil,
+		SelfSigned:  selfSigned(c),
 		Key:         keyDescription(c),
 		Source:      e.Source,
 		Path:        e.Path,
 		Block:       e.Block,
+		Links:       e.Links,
 		SHA256:      hex.EncodeToString(sum[:]),
 		cert:        c,
 	}
@@ -164,50 +152,22 @@ func (c *poolCert) where() string {
 	return s
 }
 
-// listHashed reads the hashed files of a capath directory, which capool
-// reads only when a chain needs them (Pool.Entries leaves them out), so
-// that the listing shows what the directory can vouch for: every
-// certificate of every hashed file, as OpenSSL loads them. A file that
-// holds a certificate already listed (the link to a plain .pem file, as
-// rehash makes) adds its name to that certificate's links.
-func listHashed(dir string, byDER map[string]int, add func(capool.Entry) int, l *poolListing, warn func(string, ...any)) {
-	ents, err := os.ReadDir(dir)
-	if err != nil {
-		warn("capath %s: %v", dir, err)
-		return
+// platformVerifier reports whether the system roots are held by the
+// platform verifier, which cannot list them (macOS, iOS, Windows); on the
+// other systems crypto/x509 reads files, and capool lists them.
+func platformVerifier() bool {
+	switch runtime.GOOS {
+	case "darwin", "ios", "windows":
+		return true
 	}
-	for _, de := range ents {
-		m := hashedName.FindStringSubmatch(de.Name())
-		if m == nil || m[2] == "r" { // not hashed, or a CRL
-			continue
-		}
-		path := filepath.Join(dir, de.Name())
-		p, err := capool.Load(capool.Sources{CAFile: path})
-		if err != nil {
-			warn("capath %s: %s", dir, strings.TrimPrefix(err.Error(), "capool: "))
-			continue
-		}
-		// OpenSSL loads every certificate of a hashed file it opens, so
-		// all of them are listed; only one whose subject hash differs
-		// from the name is out of place: a lookup by its subject opens
-		// <its hash>.N, not this file.
-		entries := p.Entries()
-		for _, e := range entries {
-			if got := fmt.Sprintf("%08x", capool.SubjectHash(e.Cert)); got != m[1] {
-				what := de.Name()
-				if len(entries) > 1 {
-					what = fmt.Sprintf("%s block %d (%s)", de.Name(), e.Block, e.Cert.Subject)
-				}
-				warn("capath %s: %s is named for hash %s, but its subject hash is %s; it will not be found (run 'tlsdefault rehash %s')", dir, what, m[1], got, dir)
-			}
-			i, seen := byDER[string(e.Cert.Raw)]
-			if !seen {
-				e.Source, e.Path = "capath", path
-				i = add(e)
-			}
-			l.Certificates[i].Links = append(l.Certificates[i].Links, de.Name())
-		}
-	}
+	return false
+}
+
+// selfSigned reports whether c's issuer is its subject and its signature
+// verifies with its own key, whatever the algorithm (SHA-1 roots
+// included: the listing describes the certificate, it does not trust it).
+func selfSigned(c *x509.Certificate) bool {
+	return bytes.Equal(c.RawSubject, c.RawIssuer) && c.CheckSignature(c.SignatureAlgorithm, c.RawTBSCertificate, c.Signature) == nil
 }
 
 func writePoolTable(w io.Writer, l *poolListing) {

@@ -5,9 +5,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
 
 	"github.com/tlsdefault/tlsdefault/capool"
+	"github.com/tlsdefault/tlsdefault/internal/hashname"
 )
 
 func runRehash(args []string, stdout, stderr io.Writer) error {
@@ -31,50 +31,45 @@ func runRehash(args []string, stdout, stderr io.Writer) error {
 		return usageErrorf("rehash: %s is not a directory", dir)
 	}
 
-	before := hashLinks(dir)
-	rerr := capool.Rehash(dir)
-	after := hashLinks(dir)
-
-	names := make([]string, 0, len(after))
-	for n := range after {
-		names = append(names, n)
+	rep, rerr := capool.RehashDir(dir)
+	if rep == nil {
+		return fmt.Errorf("rehash: %w", rerr)
 	}
-	sort.Strings(names)
-	var made, removed int
-	for _, n := range names {
+	var made, removed, kept int
+	for _, l := range rep.Links {
 		mark := ""
-		if old, ok := before[n]; !ok || old != after[n] {
+		switch l.Change {
+		case "new":
 			mark = "  (new)"
 			made++
+		case "removed":
+			mark = "  (removed)"
+			removed++
 		}
-		fmt.Fprintf(stdout, "%s -> %s%s\n", n, after[n], mark)
-	}
-	var gone []string
-	for n := range before {
-		if _, ok := after[n]; !ok {
-			gone = append(gone, n)
+		if l.Change != "removed" {
+			kept++
 		}
+		fmt.Fprintf(stdout, "%s -> %s%s\n", l.Name, l.Target, mark)
 	}
-	sort.Strings(gone)
-	for _, n := range gone {
-		fmt.Fprintf(stdout, "%s -> %s  (removed)\n", n, before[n])
-		removed++
+	for _, w := range rep.Warnings {
+		warnf(stderr, "rehash: %s", w)
 	}
 	if rerr != nil {
 		return fmt.Errorf("rehash: %w", rerr)
 	}
-	if len(names) == 0 {
+	if kept == 0 {
 		warnf(stderr, "rehash: %s holds no .pem, .crt, .cer or .crl file with one certificate or CRL; nothing linked", dir)
 	}
 	noun := "links"
-	if len(names) == 1 {
+	if kept == 1 {
 		noun = "link"
 	}
-	infof(stderr, "%d %s in %s: %d new, %d removed", len(names), noun, dir, made, removed)
+	infof(stderr, "%d %s in %s: %d new, %d removed", kept, noun, dir, made, removed)
 	return nil
 }
 
-// hashLinks returns the hash-named symbolic links of dir and their targets.
+// hashLinks returns the hash-named symbolic links of dir and their
+// targets, read with the one parser of hashed names.
 func hashLinks(dir string) map[string]string {
 	links := map[string]string{}
 	ents, err := os.ReadDir(dir)
@@ -82,7 +77,7 @@ func hashLinks(dir string) map[string]string {
 		return links
 	}
 	for _, de := range ents {
-		if de.Type()&os.ModeSymlink == 0 || !hashedName.MatchString(de.Name()) {
+		if _, ok := hashname.Parse(de.Name()); !ok || de.Type()&os.ModeSymlink == 0 {
 			continue
 		}
 		target, err := os.Readlink(filepath.Join(dir, de.Name()))

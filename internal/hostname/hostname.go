@@ -66,9 +66,17 @@ func Normalize(name string) (string, error) {
 	if !utf8.ValidString(name) {
 		return "", errors.New("not valid UTF-8")
 	}
-	a, err := profile.ToASCII(name)
-	if err != nil {
-		return "", explain(name, err)
+	var a string
+	if lower := strings.ToLower(name); isASCII(name) && !strings.Contains(lower, "xn--") {
+		// The common case, as dialled or sent as SNI: IDNA would map
+		// nothing but case.
+		a = lower
+	} else {
+		var err error
+		a, err = profile.ToASCII(name)
+		if err != nil {
+			return "", explain(name, err)
+		}
 	}
 	a = strings.TrimSuffix(a, ".")
 	if err := checkASCII(a); err != nil {
@@ -205,4 +213,25 @@ func PublicSuffix(name string) (bool, string) {
 		return true, "a public suffix (ICANN section of the Public Suffix List)"
 	}
 	return true, "a public suffix (private section of the Public Suffix List: a provider whose customers each own a name below it)"
+}
+
+// probe is a label no exception rule of the Public Suffix List names.
+const probe = "tlsdefault-probe"
+
+// WildcardTooBroad reports whether the pattern "*." + base, with base in
+// the form Normalize returns, would match hosts of unrelated owners: base
+// is a public suffix (see [PublicSuffix]), or the list has a wildcard rule
+// for the names below base ("*.kawasaki.jp", "*.compute.amazonaws.com"),
+// so that each name the pattern matches is itself a public suffix. The
+// other results are for an error message: why, and a pattern one owner
+// could have instead.
+func WildcardTooBroad(base string) (tooBroad bool, why, instead string) {
+	if ok, what := PublicSuffix(base); ok {
+		return true, fmt.Sprintf("%q is %s", base, what), "*.example." + base
+	}
+	if ok, what := PublicSuffix(probe + "." + base); ok {
+		what = strings.TrimPrefix(what, "a public suffix ")
+		return true, fmt.Sprintf("every name directly below %q is a public suffix, by a wildcard rule %s", base, what), "*.example.<name>." + base
+	}
+	return false, "", ""
 }

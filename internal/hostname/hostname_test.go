@@ -65,6 +65,24 @@ func TestNormalizeRefuses(t *testing.T) {
 	}
 }
 
+func TestWildcardTooBroad(t *testing.T) {
+	for base, want := range map[string]bool{
+		"co.uk":                 true,
+		"github.io":             true,
+		"kawasaki.jp":           true, // *.kawasaki.jp
+		"compute.amazonaws.com": true, // *.compute.amazonaws.com
+		"city.kawasaki.jp":      false,
+		"example.co.uk":         false,
+		"example.com":           false,
+		"corp.internal":         false,
+	} {
+		got, why, instead := WildcardTooBroad(base)
+		if got != want || got == (why == "") || got == (instead == "") {
+			t.Errorf("WildcardTooBroad(%q) = %v, %q, %q; want %v", base, got, why, instead, want)
+		}
+	}
+}
+
 func TestPublicSuffix(t *testing.T) {
 	for name, want := range map[string]bool{
 		"com":                 true,
@@ -98,5 +116,18 @@ func TestPublicSuffix(t *testing.T) {
 	}
 	if _, why := PublicSuffix("co.uk"); !strings.Contains(why, "ICANN") {
 		t.Errorf("co.uk: %q does not say it is an ICANN suffix", why)
+	}
+}
+
+func BenchmarkNormalize(b *testing.B) {
+	for _, name := range []string{"old.example.com", "bücher.example"} {
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := Normalize(name); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

@@ -16,10 +16,12 @@ import "crypto/tls"
 // Hook is legacy mode as the root package sees it. Package legacy holds the
 // only implementation. The methods are safe for concurrent use.
 //
-// Widening happens once, at construction ([Hook.Widen]); afterwards a hook
-// only narrows or leaves alone, field by field, and only a field that still
-// holds the value the library set: a user's change to a returned config
-// (a raised MinVersion, a shorter CipherSuites list) is never undone.
+// A hook changes a config field by field, and only a field that still holds
+// the value the library set there (the defaults, or the widened values): a
+// user's change to a returned config (a raised MinVersion, a shorter
+// CipherSuites list) is never undone. Widening happens at construction
+// ([Hook.Widen]), and per handshake only for a scoped server
+// ([Hook.ServerConfigFor]), whose returned config holds the defaults.
 type Hook interface {
 	// Widen lowers a config the constructor has just built for side
 	// ("client" or "server") to what legacy mode allows. A client config
