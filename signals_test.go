@@ -334,7 +334,7 @@ func TestClientCertReplacedClosesIdle(t *testing.T) {
 	url := "https://" + serveListener(t, ln, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, r.TLS.PeerCertificates[0].Subject.CommonName)
 	})) + "/"
-	c, err := tlsdefault.NewClient(tlsdefault.WithCAData(ca.CertPEM()), tlsdefault.WithKeyPairFiles(certFile, keyFile), tlsdefault.WithReloadInterval(20*time.Millisecond))
+	c, err := tlsdefault.NewClient(tlsdefault.WithCAData(ca.CertPEM()), tlsdefault.WithKeyPairFiles(certFile, keyFile), tlsdefault.WithReloadInterval(20*time.Millisecond), tlsdefault.WithErrorLog(quietLog()))
 	if err != nil {
 		t.Fatal(err)
 	}
