@@ -464,8 +464,9 @@ func (srv *server) diagnose(err error, remote string, hello *helloWatch, tc *tls
 		sni: hello.sni, sniKnown: hello.seen,
 		timedOut: timedOut, timeout: timeout,
 	}
-	if srv.pool != nil {
-		in.pool = srv.pool
+	if srv.live != nil {
+		// The trust in force, reloaded or not.
+		in.pool, in.trust = srv.live.Latest().Pool, srv.live.Latest().Describe
 	}
 	cs := tc.ConnectionState()
 	in.version, in.serverHello = cs.Version, cs.Version != 0

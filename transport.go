@@ -406,7 +406,7 @@ func (c *client) dialTLS(t *http.Transport) func(ctx context.Context, network, a
 			}
 			cs := tc.ConnectionState()
 			return nil, classify(err, diagInfo{
-				side: "client", host: hostForMessage(host, name), trust: c.trust, pool: c.pool, minVersion: cfg.MinVersion,
+				side: "client", host: hostForMessage(host, name), trust: c.live.Latest().Describe, pool: c.live.Latest().Pool, minVersion: cfg.MinVersion,
 				legacy: c.legacy != nil, legacyScoped: c.legacy != nil && c.legacy.Scoped(), inScope: inLegacy,
 				watched: true, certRequested: w.requested, certSent: w.sent, afterFinished: w.afterFinished,
 				serverHello: cs.Version != 0, version: cs.Version,
