@@ -157,7 +157,12 @@ func WithCertificate(cert tls.Certificate) Option {
 // and reads them again when either changes on disk: checked at most once a
 // second, swapped atomically, and a broken new pair is reported once while
 // the last good pair keeps serving. The files must load when the
-// constructor runs.
+// constructor runs. A replacement is seen by device, inode, size, times
+// and link target, so a same-size copy with the time kept and a Kubernetes
+// ..data symlink swap count. On a client, the transport of NewTransport
+// and NewClient closes its idle connections when the files change and
+// does not resume sessions made with the old certificate, so that new
+// requests present the new one.
 func WithKeyPairFiles(certFile, keyFile string) Option {
 	return optionFunc(func(s *internal.Settings) {
 		if certFile == "" || keyFile == "" {
