@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/tlsdefault/tlsdefault/internal"
 	"github.com/tlsdefault/tlsdefault/internal/safetext"
 )
 
@@ -98,7 +99,8 @@ const (
 
 	// CauseTimeout: the handshake did not complete within the handshake
 	// timeout (WithHandshakeTimeout, http.Transport.TLSHandshakeTimeout).
-	// Err is ErrHandshakeTimeout.
+	// Err is ErrHandshakeTimeout (from Diagnose, the connection's
+	// deadline error).
 	CauseTimeout
 	// CausePlainHTTP: the peer answered in plain HTTP, not TLS.
 	CausePlainHTTP
@@ -121,6 +123,11 @@ const (
 	// can mean a missing client certificate as well as no common suite
 	// when the handshake's course is not known (Diagnose).
 	CauseAlert
+	// CauseCertificateSource (server side): the WithCertificateSource
+	// source returned an error, no certificate, or one the policy refuses
+	// (key below the floor, expired, does not parse); the log line names
+	// the SNI name the client asked for.
+	CauseCertificateSource
 
 	numCauses // keep last
 )
@@ -153,6 +160,7 @@ var causeNames = [...]string{
 	CauseNoCommonProtocol:   "no common application protocol",
 	CausePeerCheck:          "peer check refused",
 	CauseAlert:              "peer sent an alert",
+	CauseCertificateSource:  "certificate source failed",
 }
 
 // String returns a short lower-case name of the cause, such as
@@ -213,7 +221,9 @@ type HandshakeError struct {
 	Certificate *x509.Certificate
 	// Reason explains the failure and what to do about it, for people.
 	Reason string
-	// Err is the error from crypto/tls (or ErrHandshakeTimeout).
+	// Err is the error from crypto/tls; for CauseTimeout it is
+	// ErrHandshakeTimeout (from Diagnose: the deadline error of the
+	// connection).
 	Err error
 
 	alert    tls.AlertError
@@ -321,3 +331,9 @@ func (e *PolicyError) Error() string {
 	}
 	return fmt.Sprintf("tlsdefault: %s's %s%s refused: %s", e.Peer, role, subject, e.Reason)
 }
+
+// PeerCheckError is a peer refused by a check given to WithPeerCheck: on a
+// client, the server; on a server (in the listener's log), the client. It
+// wraps the check's error, which errors.Is and errors.As reach; a
+// *HandshakeError with CausePeerCheck wraps it in turn.
+type PeerCheckError = internal.PeerCheckError

@@ -36,6 +36,10 @@ type server struct {
 	// CAs in force (reloaded files, a hashed capath read again), unless
 	// the user changed it.
 	clientCAs *x509.CertPool
+	// source (WithCertificateSource) gives the certificate at handshake
+	// time; checker applies the policy to what it returns.
+	source  internal.CertSource
+	checker *internal.SourceChecker
 }
 
 // ServerConfig returns a new *tls.Config for the server side of TLS
@@ -45,28 +49,44 @@ type server struct {
 // WithClientAuth asks for them (then verified against the trust options,
 // with the same chain policy as on the client side).
 //
-// A certificate is required (WithCertificate or WithKeyPairFiles); a
-// missing one, a key that does not match, or a key below the floor is an
-// error here, not at the first handshake.
+// The certificate comes from WithCertificate, WithKeyPairFiles or
+// WithCertificateSource; a key that does not match, or a key below the
+// floor, is an error here, not at the first handshake. With none of them,
+// the config has no certificate at all (Python's
+// create_default_context(Purpose.CLIENT_AUTH) before load_cert_chain): set
+// its Certificates or GetCertificate before use. What you set there is
+// presented as it is; the library's checks of its own certificate apply
+// only to the options.
+//
+// As the TLS of httptest.NewUnstartedServer (then StartTLS), a config with
+// WithCertificate presents that certificate to clients with and without
+// SNI. With WithKeyPairFiles or WithCertificateSource, httptest would add
+// its own certificate for clients that send no SNI name (by IP address);
+// wrap the test server's listener instead: ln, err :=
+// NewListener(ts.Listener, opts...); ts.Listener = ln; ts.Start(); and use
+// "https://" + ln.Addr().String() as the URL. httptest's Client() trusts
+// only its own certificate; use NewClient with your test CA.
 //
 // Prefer Listen or NewListener, which also bound the time a handshake may
 // take. With http.Server.ServeTLS, set ReadHeaderTimeout: http.Server has
 // no handshake timeout of its own.
 func ServerConfig(opts ...Option) (*tls.Config, error) {
-	srv, err := newServer(opts)
+	srv, err := newServer(opts, false)
 	if err != nil {
 		return nil, err
 	}
 	return srv.config, nil
 }
 
-func newServer(opts []Option) (*server, error) {
+// newServer builds a server; needCert is set for Listen and NewListener,
+// which cannot start without a way to get a certificate.
+func newServer(opts []Option, needCert bool) (*server, error) {
 	s, err := collect(opts)
 	if err != nil {
 		return nil, err
 	}
-	if len(s.Certificates) == 0 && len(s.KeyPairFiles) == 0 {
-		return nil, errors.New("tlsdefault: no server certificate; give one with WithCertificate or WithKeyPairFiles")
+	if err := checkServerSources(s, needCert); err != nil {
+		return nil, err
 	}
 	ids, err := loadIdentities(s)
 	if err != nil {
@@ -75,13 +95,26 @@ func newServer(opts []Option) (*server, error) {
 	useLogger(s, ids, "server")
 	srv := &server{s: s, ids: ids, legacy: s.Legacy, verifyClients: s.ClientAuth}
 	cfg := &tls.Config{
-		MinVersion:     s.MinVersion,
-		MaxVersion:     internal.MaxVersion,
-		CipherSuites:   internal.CipherSuites(),
-		NextProtos:     internal.NextProtos(),
-		ClientAuth:     tls.NoClientCert,
-		GetCertificate: srv.getCertificate,
-		KeyLogWriter:   internal.KeyLogWriter(),
+		MinVersion:   s.MinVersion,
+		MaxVersion:   internal.MaxVersion,
+		CipherSuites: internal.CipherSuites(),
+		NextProtos:   append(internal.NextProtos(), s.ALPN...),
+		ClientAuth:   tls.NoClientCert,
+		KeyLogWriter: internal.KeyLogWriter(),
+	}
+	if s.CertSource != nil {
+		srv.source = s.CertSource
+		srv.checker = internal.NewSourceChecker()
+	}
+	if len(ids) > 0 || srv.source != nil {
+		cfg.GetCertificate = srv.getCertificate
+	}
+	if fixed := fixedCertificates(ids); fixed != nil && srv.source == nil {
+		// crypto/tls presents Certificates to a client that sends no SNI
+		// name, and httptest.Server.StartTLS adds its own certificate when
+		// the list is empty; with only fixed certificates the list is
+		// what GetCertificate would pick from.
+		cfg.Certificates = fixed
 	}
 	if s.ClientAuth != tls.NoClientCert {
 		if !s.HasTrustSource() {
@@ -127,6 +160,9 @@ func newServer(opts []Option) (*server, error) {
 // getCertificate picks the first identity the client supports (SNI name,
 // signature algorithms), or the first one.
 func (srv *server) getCertificate(hello *tls.ClientHelloInfo) (*tls.Certificate, error) {
+	if srv.source != nil {
+		return srv.checker.Get(srv.source, hello)
+	}
 	if len(srv.ids) == 1 {
 		return srv.ids[0].current(), nil
 	}
@@ -169,7 +205,7 @@ func (srv *server) verifyPeer(raw [][]byte, chains [][]*x509.Certificate) error 
 	}
 	minRSA := internal.MinRSABits
 	if srv.legacy != nil {
-		minRSA = 0
+		minRSA = legacyhook.MinRSABitsFloor // the lowest legacy mode allows; verify applies the SNI name's
 	}
 	if err := checkChains("client", chains, minRSA); err != nil {
 		return &tls.CertificateVerificationError{UnverifiedCertificates: chains[0][:1], Err: err}
@@ -209,7 +245,7 @@ func (srv *server) verify(cs tls.ConnectionState) error {
 	if internal.IsLegacy(cs) && (srv.legacy == nil || !srv.legacy.Covers(cs.ServerName)) {
 		return &legacyScopeError{side: "server", host: cs.ServerName, version: cs.Version, cipherSuite: cs.CipherSuite}
 	}
-	return nil
+	return internal.RunPeerChecks("client", srv.s.PeerChecks, cs)
 }
 
 // Listen announces on the local network address (as net.Listen) and
@@ -221,7 +257,7 @@ func (srv *server) verify(cs tls.ConnectionState) error {
 //
 // Use it with http.Server.Serve, which then serves HTTP/2 and HTTP/1.1.
 func Listen(network, addr string, opts ...Option) (net.Listener, error) {
-	srv, err := newServer(opts)
+	srv, err := newServer(opts, true)
 	if err != nil {
 		return nil, err
 	}
@@ -238,7 +274,7 @@ func NewListener(inner net.Listener, opts ...Option) (net.Listener, error) {
 	if inner == nil {
 		return nil, errors.New("tlsdefault: NewListener: nil inner listener")
 	}
-	srv, err := newServer(opts)
+	srv, err := newServer(opts, true)
 	if err != nil {
 		return nil, err
 	}
@@ -342,12 +378,18 @@ func (l *listener) handshake(raw net.Conn) {
 	ctx = context.WithValue(ctx, helloKey{}, hello)
 	tc := tls.Server(raw, l.srv.config)
 	if err := tc.HandshakeContext(ctx); err != nil {
+		replyPlainHTTP(err)
 		timedOut := l.ctx.Err() == nil && (isTimeout(err) || !time.Now().Before(deadline))
 		l.closeAfterAlert(raw)
 		if l.ctx.Err() != nil {
 			return // aborted by Close, not the peer's doing
 		}
 		l.logHandshake(addrString(raw), withSNI(l.srv.diagnose(err, addrString(raw), hello, tc, timedOut, l.timeout), hello, tc))
+		return
+	}
+	if tc.ConnectionState().NegotiatedProtocol == acmeALPN {
+		// A TLS-ALPN-01 validation: answered by the handshake itself.
+		tc.Close()
 		return
 	}
 	raw.SetDeadline(time.Time{})

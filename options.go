@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"log"
 	"log/slog"
+	"reflect"
+	"slices"
 	"time"
 
 	"github.com/tlsdefault/tlsdefault/capool"
@@ -341,4 +343,141 @@ func WithLogger(l *slog.Logger) Option {
 		}
 		s.Logger = l
 	})
+}
+
+// CertificateSource gives a server its certificate at handshake time, from
+// the client's hello (SNI name, supported algorithms, ALPN protocols). It is
+// the GetCertificate method that *autocert.Manager
+// (golang.org/x/crypto/acme/autocert) and *certmagic.Config have, so they
+// can be passed as they are; a SPIFFE or Vault agent client can be wrapped
+// in one method.
+type CertificateSource interface {
+	GetCertificate(*tls.ClientHelloInfo) (*tls.Certificate, error)
+}
+
+// WithCertificateSource makes a server (ServerConfig, Listen, NewListener,
+// NewServer, Serve) ask src for its certificate at each handshake, instead
+// of presenting a fixed one.
+//
+// The policy applies to what src returns: a certificate whose leaf does not
+// parse, whose key does not match it, whose key is below the floor (RSA
+// under 2048 bits, EC under 256), or which has expired, fails that
+// handshake, and the listener logs why. Each distinct certificate is
+// checked once (remembered by a hash of its leaf, for up to 1024
+// certificates) and only its expiry again at each handshake. An error or a
+// nil certificate from src fails the handshake as well, logged with the
+// client's SNI name (CauseCertificateSource). src must be safe for
+// concurrent use. The first handshake for a name an ACME source has no
+// certificate for yet waits while it obtains one: raise
+// WithHandshakeTimeout if the CA takes longer than the 10-second default.
+//
+// It cannot be combined with WithCertificate or WithKeyPairFiles (the
+// constructor says so): a source that should fall back to a fixed
+// certificate, for clients that send no SNI name say, does so in its own
+// GetCertificate. For ACME's TLS-ALPN-01 challenge add
+// WithALPN("acme-tls/1"). It is server side only.
+func WithCertificateSource(src CertificateSource) Option {
+	return optionFunc(func(s *internal.Settings) {
+		if src == nil || isNilPointer(src) {
+			s.Errorf("WithCertificateSource: nil source; pass an *autocert.Manager, a *certmagic.Config or another value with a GetCertificate method")
+			return
+		}
+		if s.CertSource != nil {
+			s.Errorf("WithCertificateSource: given twice; a server has one certificate source (combine several in one GetCertificate)")
+			return
+		}
+		s.CertSource = src
+	})
+}
+
+// WithALPN adds application protocols (ALPN) that a server accepts besides
+// "h2" and "http/1.1", which stay first in its list: for example
+// acme.ALPNProto ("acme-tls/1") for ACME's TLS-ALPN-01 challenge, with
+// WithCertificateSource(manager). A name must be 1 to 255 bytes; "h2" and
+// "http/1.1" are already there and are skipped, as are repeats.
+//
+// A connection that negotiated "acme-tls/1" has done its work once its
+// handshake is complete (the certificate source answered the challenge):
+// listeners from Listen and NewListener close it instead of returning it
+// from Accept, so it never reaches an http.Server. A connection with
+// another added protocol is returned from Accept; the caller dispatches on
+// ConnectionState().NegotiatedProtocol (http.Server closes a connection
+// whose protocol it has no TLSNextProto handler for). Server side only.
+func WithALPN(protos ...string) Option {
+	return optionFunc(func(s *internal.Settings) {
+		if len(protos) == 0 {
+			s.Errorf("WithALPN: no protocol given; name at least one, such as \"acme-tls/1\"")
+			return
+		}
+		for _, p := range protos {
+			switch {
+			case p == "":
+				s.Errorf("WithALPN: empty protocol name")
+				return
+			case len(p) > 255:
+				s.Errorf("WithALPN: protocol name of %d bytes is over the 255-byte limit of ALPN (RFC 7301)", len(p))
+				return
+			case slices.Contains(internal.NextProtos(), p) || slices.Contains(s.ALPN, p):
+				continue
+			}
+			s.ALPN = append(s.ALPN, p)
+		}
+	})
+}
+
+// WithPeerCheck adds a check of the peer, run at every handshake,
+// resumed ones included, after the library's own verification and policy
+// have passed: on a client, of the server (the chain is verified and its
+// name checked); on a server, of the client (its certificate, when
+// WithClientAuth asked for one, is verified). Typical checks are a SPIFFE
+// ID or SAN allow-list, or a deny-list of certificates.
+//
+// An error from check refuses the peer: the handshake fails with an error
+// that wraps check's (errors.Is and errors.As reach it), explained as a
+// refusal by the peer check in the client's *HandshakeError and in the
+// listener's log. Checks given more than once run in order; the first error
+// wins. check must be safe for concurrent use.
+func WithPeerCheck(check func(tls.ConnectionState) error) Option {
+	return optionFunc(func(s *internal.Settings) {
+		if check == nil {
+			s.Errorf("WithPeerCheck: nil check function")
+			return
+		}
+		s.PeerChecks = append(s.PeerChecks, check)
+	})
+}
+
+// WithKeyPassword decrypts the private keys of WithKeyPairFiles that are
+// encrypted PKCS#8 ("ENCRYPTED PRIVATE KEY", PBES2 with PBKDF2 and
+// AES-CBC, as `openssl pkcs8 -topk8 -v2 aes-256-cbc` and `openssl genpkey
+// -aes256` write them), like the password of Python's load_cert_chain.
+// password is called each time a key file is read, at construction and
+// again when the files change, so that it can read a secret that is
+// rotated with them; its result is not kept and never logged. A wrong
+// password is an error that names the key file. Unencrypted keys are read
+// as before. Keys encrypted the old OpenSSL way (a "Proc-Type: 4,ENCRYPTED"
+// header) are refused, with how to convert them.
+func WithKeyPassword(password func() ([]byte, error)) Option {
+	return optionFunc(func(s *internal.Settings) {
+		if password == nil {
+			s.Errorf("WithKeyPassword: nil password function")
+			return
+		}
+		if s.KeyPassword != nil {
+			s.Errorf("WithKeyPassword: given twice")
+			return
+		}
+		s.KeyPassword = password
+	})
+}
+
+// isNilPointer reports whether v holds a nil pointer (a typed nil in an
+// interface).
+func isNilPointer(v any) bool {
+	rv := reflect.ValueOf(v)
+	switch rv.Kind() {
+	case reflect.Pointer, reflect.Map, reflect.Func, reflect.Interface, reflect.Slice, reflect.Chan:
+		return rv.IsNil()
+	}
+	return false
 }

@@ -69,7 +69,7 @@ func loadIdentities(s *internal.Settings) ([]identity, error) {
 		ids = append(ids, identity{cert: &c})
 	}
 	for _, f := range s.KeyPairFiles {
-		kp, err := internal.LoadKeyPair(f[0], f[1], errorLogger(s))
+		kp, err := internal.LoadKeyPair(f[0], f[1], errorLogger(s), s.KeyPassword)
 		if err != nil {
 			return nil, fmt.Errorf("tlsdefault: %w", err)
 		}
@@ -137,6 +137,9 @@ func newClient(opts []Option) (*client, error) {
 	}
 	if s.TicketKeyFile != "" {
 		return nil, errors.New("tlsdefault: WithSessionTicketKeyFile applies to servers (ServerConfig, Listen, NewListener); a client keeps its tickets in its session cache")
+	}
+	if err := checkClientSources(s); err != nil {
+		return nil, err
 	}
 	live, err := newLiveTrust(s, true)
 	if err != nil {
@@ -206,7 +209,7 @@ func (c *client) verifyPeer(_ [][]byte, chains [][]*x509.Certificate) error {
 	}
 	minRSA := internal.MinRSABits
 	if c.legacy != nil {
-		minRSA = 0 // crypto/x509's own floor; verify applies the host's
+		minRSA = legacyhook.MinRSABitsFloor // the lowest legacy mode allows; verify applies the host's
 	}
 	if err := checkChains("server", chains, minRSA); err != nil {
 		return &tls.CertificateVerificationError{UnverifiedCertificates: chains[0][:1], Err: err}
@@ -276,7 +279,7 @@ func (c *client) verify(cs tls.ConnectionState) error {
 		c.legacy.Observe("client", name, "", cs)
 		logLegacy(c.s.Logger, "client", name, "", cs)
 	}
-	return nil
+	return internal.RunPeerChecks("server", c.s.PeerChecks, cs)
 }
 
 // NewTransport returns a new *http.Transport that uses the settings of
@@ -409,6 +412,7 @@ func (c *client) dialTLS(t *http.Transport) func(ctx context.Context, network, a
 				side: "client", host: hostForMessage(host, name), trust: c.live.Latest().Describe, pool: c.live.Latest().Pool, minVersion: cfg.MinVersion,
 				legacy: c.legacy != nil, legacyScoped: c.legacy != nil && c.legacy.Scoped(), inScope: inLegacy,
 				watched: true, certRequested: w.requested, certSent: w.sent, afterFinished: w.afterFinished,
+				certWithheld: w.withheld, acceptableCAs: w.acceptable,
 				serverHello: cs.Version != 0, version: cs.Version,
 				timedOut: ctx.Err() != nil, timeout: t.TLSHandshakeTimeout,
 			})

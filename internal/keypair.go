@@ -60,15 +60,16 @@ type KeyPair struct {
 	// not reported again.
 	OnReload func(err error)
 
-	cur   atomic.Pointer[tls.Certificate]
-	watch *filewatch.Watcher // device, inode, size, times, link target of both files
-	logf  func(format string, args ...any)
+	password func() ([]byte, error) // WithKeyPassword, or nil
+	cur      atomic.Pointer[tls.Certificate]
+	watch    *filewatch.Watcher // device, inode, size, times, link target of both files
+	logf     func(format string, args ...any)
 }
 
 // LoadKeyPair reads the pair once; an error here is an error of the
 // constructor that was given the files.
-func LoadKeyPair(certFile, keyFile string, logger *log.Logger) (*KeyPair, error) {
-	kp := &KeyPair{CertFile: certFile, KeyFile: keyFile}
+func LoadKeyPair(certFile, keyFile string, logger *log.Logger, password func() ([]byte, error)) (*KeyPair, error) {
+	kp := &KeyPair{CertFile: certFile, KeyFile: keyFile, password: password}
 	if logger != nil {
 		kp.logf = logger.Printf
 	} else {
@@ -164,7 +165,7 @@ func (kp *KeyPair) load() (*tls.Certificate, error) {
 	if err != nil {
 		return nil, err
 	}
-	c, err := tls.X509KeyPair(certPEM, keyPEM)
+	c, err := x509KeyPair(certPEM, keyPEM, kp.KeyFile, kp.password)
 	if err != nil {
 		return nil, fmt.Errorf("WithKeyPairFiles: %s, %s: %w", kp.CertFile, kp.KeyFile, err)
 	}

@@ -22,7 +22,7 @@ func TestKeyPairReload(t *testing.T) {
 	certFile, keyFile := a.WriteFiles(t, dir)
 	synctest.Test(t, func(t *testing.T) {
 		var logBuf bytes.Buffer
-		kp, err := internal.LoadKeyPair(certFile, keyFile, log.New(&logBuf, "", 0))
+		kp, err := internal.LoadKeyPair(certFile, keyFile, log.New(&logBuf, "", 0), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -67,7 +67,7 @@ func TestKeyPairReload(t *testing.T) {
 
 func TestLoadKeyPairErrors(t *testing.T) {
 	dir := t.TempDir()
-	if _, err := internal.LoadKeyPair(filepath.Join(dir, "no.pem"), filepath.Join(dir, "no.key"), nil); err == nil || !strings.Contains(err.Error(), "no.pem") {
+	if _, err := internal.LoadKeyPair(filepath.Join(dir, "no.pem"), filepath.Join(dir, "no.key"), nil, nil); err == nil || !strings.Contains(err.Error(), "no.pem") {
 		t.Fatalf("missing files: %v", err)
 	}
 }
@@ -111,7 +111,7 @@ func TestKeyPairSameSizeSameMtime(t *testing.T) {
 	// Room for the new certificate, whatever its length.
 	os.WriteFile(certFile, append(a.CertPEM(), bytes.Repeat([]byte("\n"), 64)...), 0o644)
 	synctest.Test(t, func(t *testing.T) {
-		kp, err := internal.LoadKeyPair(certFile, keyFile, log.New(io.Discard, "", 0))
+		kp, err := internal.LoadKeyPair(certFile, keyFile, log.New(io.Discard, "", 0), nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -47,6 +47,14 @@ type Settings struct {
 	// go below the defaults. The root package only calls its methods.
 	Legacy legacyhook.Hook
 
+	// Certificate sources, application protocols, peer checks and key
+	// passwords (WithCertificateSource, WithALPN, WithPeerCheck,
+	// WithKeyPassword).
+	CertSource  CertSource
+	ALPN        []string
+	PeerChecks  []func(tls.ConnectionState) error
+	KeyPassword func() ([]byte, error)
+
 	// Errs collects the errors of options; constructors return them.
 	Errs []error
 }
