@@ -147,9 +147,17 @@ func writeKeyFile(path string, data []byte, replace bool) (err error) {
 	if replace {
 		err = os.Rename(tmp, path)
 	} else {
-		err = os.Link(tmp, path)
+		err = os.Link(tmp, path) // fails if path exists
+		if err != nil && !errors.Is(err, os.ErrExist) {
+			// A file system without hard links: check, then rename.
+			if _, lerr := os.Lstat(path); lerr == nil {
+				err = os.ErrExist
+			} else {
+				err = os.Rename(tmp, path)
+			}
+		}
 		if err == nil {
-			os.Remove(tmp)
+			os.Remove(tmp) // the link's other name; gone already after a rename
 		} else if errors.Is(err, os.ErrExist) {
 			return &cliError{code: exitUsage, msgs: []string{fmt.Sprintf("ticket-keys new: %s exists", path)}, hints: []string{"to add a key to it, use 'tlsdefault ticket-keys rotate " + path + "'"}}
 		}
