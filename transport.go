@@ -35,20 +35,27 @@ type client struct {
 	roots  *x509.CertPool
 	ids    []identity
 	legacy legacyhook.Hook
+	live   *internal.LiveTrust // the trust, reloaded when its files change
+	// sessions is the session cache when a certificate is read from
+	// files (sessions per version of it); nil otherwise.
+	sessions *certSessionCache
 }
 
 // identity is one certificate this side can present: fixed, or reloaded
 // from files.
 type identity struct {
-	cert *tls.Certificate
-	kp   *internal.KeyPair
+	cert   *tls.Certificate
+	kp     *internal.KeyPair
+	notice *certNotice // WithLogger: expiry records
 }
 
 func (id identity) current() *tls.Certificate {
+	c := id.cert
 	if id.kp != nil {
-		return id.kp.Current()
+		c = id.kp.Current()
 	}
-	return id.cert
+	id.notice.check(c)
+	return c
 }
 
 // loadIdentities checks the certificates and reads the key pair files.
@@ -62,9 +69,12 @@ func loadIdentities(s *internal.Settings) ([]identity, error) {
 		ids = append(ids, identity{cert: &c})
 	}
 	for _, f := range s.KeyPairFiles {
-		kp, err := internal.LoadKeyPair(f[0], f[1], s.ErrorLog, s.KeyPassword)
+		kp, err := internal.LoadKeyPair(f[0], f[1], errorLogger(s), s.KeyPassword)
 		if err != nil {
 			return nil, fmt.Errorf("tlsdefault: %w", err)
+		}
+		if s.ReloadInterval > 0 {
+			kp.SetClock(time.Now, s.ReloadInterval) // tests
 		}
 		ids = append(ids, identity{kp: kp})
 	}
@@ -134,23 +144,28 @@ func newClient(opts []Option) (*client, error) {
 	if s.MaxConns > 0 {
 		return nil, errors.New("tlsdefault: WithMaxConns applies to servers (Listen, NewListener); for a client set http.Transport.MaxConnsPerHost")
 	}
+	if s.TicketKeyFile != "" {
+		return nil, errors.New("tlsdefault: WithSessionTicketKeyFile applies to servers (ServerConfig, Listen, NewListener); a client keeps its tickets in its session cache")
+	}
 	if err := checkClientSources(s); err != nil {
 		return nil, err
 	}
-	pool, err := s.Trust(true)
+	live, err := newLiveTrust(s, true)
 	if err != nil {
 		return nil, err
 	}
+	pool := live.Initial().Pool
 	ids, err := loadIdentities(s)
 	if err != nil {
 		return nil, err
 	}
-	c := &client{s: s, pool: pool, trust: describeTrust(pool), ids: ids, legacy: s.Legacy}
+	useLogger(s, ids, "client")
+	c := &client{s: s, pool: pool, live: live, trust: describeTrust(pool), ids: ids, legacy: s.Legacy}
 	cfg := &tls.Config{
 		MinVersion:         s.MinVersion,
 		MaxVersion:         internal.MaxVersion,
 		CipherSuites:       internal.CipherSuites(),
-		RootCAs:            pool.CertPoolNow(x509.ExtKeyUsageServerAuth),
+		RootCAs:            live.Initial().ServerAuth,
 		ClientSessionCache: tls.NewLRUClientSessionCache(0),
 		KeyLogWriter:       internal.KeyLogWriter(),
 	}
@@ -164,6 +179,9 @@ func newClient(opts []Option) (*client, error) {
 	// of them leaves it in force.
 	cfg.VerifyPeerCertificate = c.verifyPeer
 	cfg.VerifyConnection = c.verify
+	if sc := newCertSessionCache(ids, cfg.ClientSessionCache); sc != nil {
+		cfg.ClientSessionCache, c.sessions = sc, sc
+	}
 	if c.legacy != nil {
 		c.legacy.Widen(cfg, "client")
 	}
@@ -254,10 +272,14 @@ func (c *client) verify(cs tls.ConnectionState) error {
 		return errNotVerified
 	}
 	// A session resumed, or a certificate trusted as it is, is not
-	// checked against a CA deleted from a hashed capath by crypto/tls.
-	chains, err := liveChains(c.pool, chains, "server")
+	// checked by crypto/tls against a CA deleted from a hashed capath.
+	st := c.live.Current()
+	chains, err := liveChains(st.Pool, chains, "server")
 	if err != nil {
 		return &tls.CertificateVerificationError{UnverifiedCertificates: cs.PeerCertificates, Err: err}
+	}
+	if err := c.checkAnchored(st, cs, chains); err != nil {
+		return err
 	}
 	minRSA := internal.MinRSABits
 	if c.legacy != nil {
@@ -271,6 +293,7 @@ func (c *client) verify(cs tls.ConnectionState) error {
 			return &legacyScopeError{side: "client", host: name, version: cs.Version, cipherSuite: cs.CipherSuite}
 		}
 		c.legacy.Observe("client", name, "", cs)
+		logLegacy(c.s.Logger, "client", name, "", cs)
 	}
 	return internal.RunPeerChecks("server", c.s.PeerChecks, cs)
 }
@@ -335,6 +358,7 @@ func (c *client) transport() *http.Transport {
 	if c.s.HandshakeTimeout > 0 {
 		t.TLSHandshakeTimeout = c.s.HandshakeTimeout
 	}
+	c.closeIdleOnCertChange(t)
 	return t
 }
 
@@ -360,13 +384,9 @@ func (c *client) dialTLS(t *http.Transport) func(ctx context.Context, network, a
 			base = c.transportConfig()
 		}
 		cfg := base.Clone()
+		cfg.RootCAs = c.currentRoots(cfg.RootCAs)
 		if cfg.ServerName == "" {
 			cfg.ServerName = host
-		}
-		if c.pool.Lazy() && cfg.RootCAs == c.roots {
-			// The CAs the hashed capath holds now; crypto/tls verifies
-			// against them (RootCAs set by the user are left alone).
-			cfg.RootCAs = c.pool.CertPoolNow(x509.ExtKeyUsageServerAuth)
 		}
 		name := cfg.ServerName
 		inLegacy := c.legacy != nil && c.legacy.Covers(name)
@@ -419,7 +439,7 @@ func (c *client) dialTLS(t *http.Transport) func(ctx context.Context, network, a
 			}
 			cs := tc.ConnectionState()
 			return nil, classify(err, diagInfo{
-				side: "client", host: hostForMessage(host, name), trust: c.trust, pool: c.pool, minVersion: cfg.MinVersion,
+				side: "client", host: hostForMessage(host, name), trust: c.live.Latest().Describe, pool: c.live.Latest().Pool, minVersion: cfg.MinVersion,
 				legacy: c.legacy != nil, legacyScoped: c.legacy != nil && c.legacy.Scoped(), inScope: inLegacy,
 				watched: true, certRequested: w.requested, certSent: w.sent, afterFinished: w.afterFinished,
 				certWithheld: w.withheld, acceptableCAs: w.acceptable,
