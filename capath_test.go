@@ -57,20 +57,26 @@ func TestHashedCAPathIsLazy(t *testing.T) {
 	_, _, err = get(t, client, "https://127.0.0.1:"+port(wrong))
 	mustAs[x509.HostnameError](t, err)
 
-	// ClientConfig with tls.Dial by name works; by IP address it fails
-	// closed (crypto/tls does not tell VerifyConnection the address).
+	// ClientConfig with tls.Dial works by name and by IP address:
+	// crypto/tls verifies against the CAs the directory held when
+	// ClientConfig was called, and checks the name or the address.
 	cfg, err := tlsdefault.ClientConfig(tlsdefault.WithCAPath(dir))
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := tls.Dial("tcp", "localhost:"+port(addr1), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.Close()
-	if c, err := tls.Dial("tcp", addr1, cfg); err == nil {
+	for _, a := range []string{"localhost:" + port(addr1), addr1} {
+		c, err := tls.Dial("tcp", a, cfg)
+		if err != nil {
+			t.Fatalf("tls.Dial %s: %v", a, err)
+		}
 		c.Close()
-		t.Fatal("tls.Dial by IP with a lazy capath succeeded without a name check")
+	}
+	noIP := serveHTTPS(t, plainServer(first.Server(t, "localhost")), nil)
+	if c, err := tls.Dial("tcp", noIP, cfg); err == nil {
+		c.Close()
+		t.Fatal("tls.Dial by IP accepted a certificate without that IP address")
+	} else {
+		mustAs[x509.HostnameError](t, err)
 	}
 
 	// The chain policy applies to CAs found in the directory too.

@@ -25,10 +25,17 @@
 //     X25519MLKEM768 first).
 //   - The peer's verified chain must use RSA keys of at least 2048 bits or
 //     EC keys of at least 256 bits and carry no SHA-1 signature (OpenSSL's
-//     security level 2, as Python uses it; Go itself accepts RSA-1024). A
+//     security level 2, as Python uses it; Go itself accepts RSA-1024;
+//     a peer in the scope of legacy.Allow may use RSA-1024). A
 //     refusal is a [*PolicyError] that names the certificate and the reason.
 //   - SSLKEYLOGFILE is honoured as Python and curl do, with a one-line
 //     warning on standard error.
+//   - GODEBUG=tlssha1=1, which makes crypto/tls accept SHA-1 handshake
+//     signatures in TLS 1.2 from every peer whatever the config says, is
+//     refused: while the process runs with it (from the environment or the
+//     binary's default GODEBUG), every constructor without
+//     [github.com/tlsdefault/tlsdefault/legacy.Allow] returns an error that
+//     names the setting. No other GODEBUG setting changes a config.
 //
 // Client side ([ClientConfig], [NewTransport], [NewClient]; Python's
 // Purpose.SERVER_AUTH): the certificate is always verified and the host

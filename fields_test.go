@@ -17,7 +17,7 @@ import (
 var tlsConfigFields = map[string]string{
 	"Rand":                                "default (crypto/rand)",
 	"Time":                                "default (time.Now)",
-	"Certificates":                        "unused: GetCertificate / GetClientCertificate serve WithCertificate and WithKeyPairFiles",
+	"Certificates":                        "server: the WithCertificate certificates when nothing is reloaded (for clients without SNI, and httptest); otherwise GetCertificate / GetClientCertificate serve WithCertificate, WithKeyPairFiles and WithCertificateSource",
 	"NameToCertificate":                   "deprecated, unused",
 	"GetCertificate":                      "server: picks among the configured identities, reloading files",
 	"GetClientCertificate":                "client: presents WithCertificate / WithKeyPairFiles",

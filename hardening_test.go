@@ -35,6 +35,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/tlsdefault/tlsdefault"
@@ -90,6 +91,15 @@ func heapAlloc() uint64 {
 
 // within runs f and fails the test if it does not return within d: a hang
 // becomes a failure instead of a test binary timeout.
+// skipFloodInShort skips a flood of connections under -short, which
+// keeps "go test -short ./..." well under a minute; CI runs them.
+func skipFloodInShort(t *testing.T) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("a flood of connections: skipped under -short")
+	}
+}
+
 func within(t *testing.T, d time.Duration, what string, f func()) time.Duration {
 	t.Helper()
 	done := make(chan struct{})
@@ -168,6 +178,7 @@ func lines(s string) int {
 // afterwards goroutines and heap return to the baseline, and the failed
 // handshakes are logged at a bounded rate (about one line a second).
 func TestHardeningMisbehavingPeers(t *testing.T) {
+	skipFloodInShort(t)
 	const (
 		// Long enough that all the bad peers are open at once even when
 		// dialling them takes a second (-race, two CPUs shared with other
@@ -563,6 +574,7 @@ func (c *countingConn) Close() error {
 // wrapper around the innermost listener (given to NewListener), which is
 // the same code path as Listen.
 func TestHardeningMaxConns(t *testing.T) {
+	skipFloodInShort(t)
 	const (
 		n        = 20
 		silentN  = 50
@@ -721,6 +733,7 @@ func TestHardeningMaxConns(t *testing.T) {
 // interval (1 s) plus slack after a rotation must present the new
 // certificate (or a newer one).
 func TestHardeningRotationUnderLoad(t *testing.T) {
+	skipFloodInShort(t)
 	const (
 		clients   = 200
 		rotations = 10
@@ -1313,50 +1326,44 @@ func TestHardeningKeyPairFilesNotRegular(t *testing.T) {
 		}
 	})
 
-	var logBuf syncBuffer
-	ln, err := tlsdefault.Listen("tcp", "127.0.0.1:0", tlsdefault.WithKeyPairFiles(certFile, keyFile),
-		tlsdefault.WithHandshakeTimeout(2*time.Second), tlsdefault.WithErrorLog(log.New(&logBuf, "", 0)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := serveListener(t, ln, nil)
-	serial := func() (string, error) {
-		d := &net.Dialer{Timeout: 5 * time.Second}
-		c, err := tls.DialWithDialer(d, "tcp", addr, &tls.Config{RootCAs: ca.Pool(), ServerName: "localhost"})
-		if err != nil {
-			return "", err
-		}
-		defer c.Close()
-		return c.ConnectionState().PeerCertificates[0].SerialNumber.String(), nil
-	}
-	// Swap a FIFO in for the certificate file.
-	fifo2 := filepath.Join(dir, "fifo2")
-	if out, err := exec.Command("mkfifo", fifo2).CombinedOutput(); err != nil {
-		t.Fatalf("mkfifo: %v %s", err, out)
-	}
-	if err := os.Rename(fifo2, certFile); err != nil {
-		t.Fatal(err)
-	}
-	time.Sleep(1200 * time.Millisecond) // past the reload interval
-	for i := range 3 {
-		if s, err := serial(); err != nil || s != first.Cert.SerialNumber.String() {
-			t.Fatalf("handshake %d with a FIFO as the certificate file: serial %s, %v; want the last good certificate", i, s, err)
-		}
-	}
-	// A good pair written later is picked up.
+	// The rest runs in a synctest bubble, with handshakes over net.Pipe:
+	// the reload interval passes on the fake clock.
 	second := ca.Server(t)
-	second.WriteFiles(t, dir)
-	want := second.Cert.SerialNumber.String()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		s, err := serial()
-		if err == nil && s == want {
-			break
+	real := time.Now()
+	synctest.Test(t, func(t *testing.T) {
+		now := atRealTime(real, time.Now())
+		var logBuf syncBuffer
+		cfg, err := tlsdefault.ServerConfig(tlsdefault.WithKeyPairFiles(certFile, keyFile), tlsdefault.WithErrorLog(log.New(&logBuf, "", 0)))
+		if err != nil {
+			t.Fatal(err)
 		}
-		if time.Now().After(deadline) {
+		serial := func() (string, error) {
+			cs, err := pipeHandshake(t, &tls.Config{RootCAs: ca.Pool(), ServerName: "localhost", Time: now}, cfg)
+			if err != nil {
+				return "", err
+			}
+			return cs.PeerCertificates[0].SerialNumber.String(), nil
+		}
+		// Swap a FIFO in for the certificate file.
+		fifo2 := filepath.Join(dir, "fifo2")
+		if out, err := exec.Command("mkfifo", fifo2).CombinedOutput(); err != nil {
+			t.Fatalf("mkfifo: %v %s", err, out)
+		}
+		if err := os.Rename(fifo2, certFile); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(1200 * time.Millisecond) // past the reload interval
+		for i := range 3 {
+			if s, err := serial(); err != nil || s != first.Cert.SerialNumber.String() {
+				t.Fatalf("handshake %d with a FIFO as the certificate file: serial %s, %v; want the last good certificate", i, s, err)
+			}
+		}
+		// A good pair written later is picked up.
+		second.WriteFiles(t, dir)
+		time.Sleep(1200 * time.Millisecond)
+		if s, err := serial(); err != nil || s != second.Cert.SerialNumber.String() {
 			t.Fatalf("the new pair was not picked up after the FIFO: serial %s, %v; log: %s", s, err, logBuf.String())
 		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	t.Logf("log: %s", logBuf.String())
+		t.Logf("log: %s", logBuf.String())
+	})
 }

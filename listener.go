@@ -16,6 +16,8 @@ import (
 
 	"github.com/tlsdefault/tlsdefault/capool"
 	"github.com/tlsdefault/tlsdefault/internal"
+	"github.com/tlsdefault/tlsdefault/internal/legacyhook"
+	"github.com/tlsdefault/tlsdefault/internal/safetext"
 )
 
 // server is one server configuration and what it needs at handshake time.
@@ -25,10 +27,16 @@ type server struct {
 	trust  string
 	config *tls.Config
 	ids    []identity
-	legacy *internal.Legacy
-	// verifyClients is the mode asked for; with a lazy pool the config
-	// itself only requests certificates and VerifyConnection verifies.
+	legacy legacyhook.Hook
+	// verifyClients is the mode asked for.
 	verifyClients tls.ClientAuthType
+	// clientCAs is the ClientCAs the library set: with a hashed capath it
+	// is read again per handshake, unless the user changed it.
+	clientCAs *x509.CertPool
+	// source (WithCertificateSource) gives the certificate at handshake
+	// time; checker applies the policy to what it returns.
+	source  internal.CertSource
+	checker *internal.SourceChecker
 }
 
 // ServerConfig returns a new *tls.Config for the server side of TLS
@@ -38,28 +46,44 @@ type server struct {
 // WithClientAuth asks for them (then verified against the trust options,
 // with the same chain policy as on the client side).
 //
-// A certificate is required (WithCertificate or WithKeyPairFiles); a
-// missing one, a key that does not match, or a key below the floor is an
-// error here, not at the first handshake.
+// The certificate comes from WithCertificate, WithKeyPairFiles or
+// WithCertificateSource; a key that does not match, or a key below the
+// floor, is an error here, not at the first handshake. With none of them,
+// the config has no certificate at all (Python's
+// create_default_context(Purpose.CLIENT_AUTH) before load_cert_chain): set
+// its Certificates or GetCertificate before use. What you set there is
+// presented as it is; the library's checks of its own certificate apply
+// only to the options.
+//
+// As the TLS of httptest.NewUnstartedServer (then StartTLS), a config with
+// WithCertificate presents that certificate to clients with and without
+// SNI. With WithKeyPairFiles or WithCertificateSource, httptest would add
+// its own certificate for clients that send no SNI name (by IP address);
+// wrap the test server's listener instead: ln, err :=
+// NewListener(ts.Listener, opts...); ts.Listener = ln; ts.Start(); and use
+// "https://" + ln.Addr().String() as the URL. httptest's Client() trusts
+// only its own certificate; use NewClient with your test CA.
 //
 // Prefer Listen or NewListener, which also bound the time a handshake may
 // take. With http.Server.ServeTLS, set ReadHeaderTimeout: http.Server has
 // no handshake timeout of its own.
 func ServerConfig(opts ...Option) (*tls.Config, error) {
-	srv, err := newServer(opts)
+	srv, err := newServer(opts, false)
 	if err != nil {
 		return nil, err
 	}
 	return srv.config, nil
 }
 
-func newServer(opts []Option) (*server, error) {
+// newServer builds a server; needCert is set for Listen and NewListener,
+// which cannot start without a way to get a certificate.
+func newServer(opts []Option, needCert bool) (*server, error) {
 	s, err := collect(opts)
 	if err != nil {
 		return nil, err
 	}
-	if len(s.Certificates) == 0 && len(s.KeyPairFiles) == 0 {
-		return nil, errors.New("tlsdefault: no server certificate; give one with WithCertificate or WithKeyPairFiles")
+	if err := checkServerSources(s, needCert); err != nil {
+		return nil, err
 	}
 	ids, err := loadIdentities(s)
 	if err != nil {
@@ -67,13 +91,26 @@ func newServer(opts []Option) (*server, error) {
 	}
 	srv := &server{s: s, ids: ids, legacy: s.Legacy, verifyClients: s.ClientAuth}
 	cfg := &tls.Config{
-		MinVersion:     s.MinVersion,
-		MaxVersion:     internal.MaxVersion,
-		CipherSuites:   internal.CipherSuites(),
-		NextProtos:     internal.NextProtos(),
-		ClientAuth:     tls.NoClientCert,
-		GetCertificate: srv.getCertificate,
-		KeyLogWriter:   internal.KeyLogWriter(),
+		MinVersion:   s.MinVersion,
+		MaxVersion:   internal.MaxVersion,
+		CipherSuites: internal.CipherSuites(),
+		NextProtos:   append(internal.NextProtos(), s.ALPN...),
+		ClientAuth:   tls.NoClientCert,
+		KeyLogWriter: internal.KeyLogWriter(),
+	}
+	if s.CertSource != nil {
+		srv.source = s.CertSource
+		srv.checker = internal.NewSourceChecker()
+	}
+	if len(ids) > 0 || srv.source != nil {
+		cfg.GetCertificate = srv.getCertificate
+	}
+	if fixed := fixedCertificates(ids); fixed != nil && srv.source == nil {
+		// crypto/tls presents Certificates to a client that sends no SNI
+		// name, and httptest.Server.StartTLS adds its own certificate when
+		// the list is empty; with only fixed certificates the list is
+		// what GetCertificate would pick from.
+		cfg.Certificates = fixed
 	}
 	if s.ClientAuth != tls.NoClientCert {
 		if !s.HasTrustSource() {
@@ -84,60 +121,70 @@ func newServer(opts []Option) (*server, error) {
 			return nil, err
 		}
 		srv.trust = describeTrust(srv.pool)
-		cfg.ClientCAs = srv.pool.CertPoolFor(x509.ExtKeyUsageClientAuth)
+		// crypto/tls verifies client certificates, also with a hashed
+		// capath (whose CAs are read again per handshake, below), so that
+		// its own checks and alerts apply.
+		cfg.ClientCAs = srv.pool.CertPoolNow(x509.ExtKeyUsageClientAuth)
 		cfg.ClientAuth = s.ClientAuth
-		if srv.pool.Lazy() {
-			// The directory is consulted by VerifyConnection; crypto/tls
-			// only asks for the certificate here.
-			if s.ClientAuth == tls.RequireAndVerifyClientCert {
-				cfg.ClientAuth = tls.RequireAnyClientCert
-			} else {
-				cfg.ClientAuth = tls.RequestClientCert
-			}
-		}
+		srv.clientCAs = cfg.ClientCAs
+		cfg.VerifyPeerCertificate = srv.verifyPeer
 	} else if s.HasTrustSource() {
 		return nil, errors.New("tlsdefault: trust options on a server without WithClientAuth would be ignored (client certificates are not asked for); add WithClientAuth(tls.RequireAndVerifyClientCert) or tls.VerifyClientCertIfGiven, or drop the trust options")
 	}
 	cfg.VerifyConnection = srv.verify
 	if l := srv.legacy; l != nil {
-		if !l.Scoped() {
-			l.Widen(cfg)
-		}
+		l.Widen(cfg, "server")
 		cfg.GetConfigForClient = func(hello *tls.ClientHelloInfo) (*tls.Config, error) {
 			// Cloned from the live config at handshake time, so that
 			// changes the user made to it after construction hold.
+			noteHello(hello)
 			c := cfg.Clone()
 			c.GetConfigForClient = nil
-			if l.Matches(hello.ServerName) && (c.MinVersion == s.MinVersion || c.MinVersion == tls.VersionTLS10) {
-				// Widened, and without h2 for a client that would end up
-				// on a version or suite HTTP/2 forbids.
-				l.WidenFor(c, hello)
-			}
-			// Legacy handshakes that the verifier (ours, or the user's
-			// wrapping it) accepted are reported with the SNI name and
-			// the remote address.
-			inner, sni, remote := c.VerifyConnection, hello.ServerName, addrString(hello.Conn)
-			c.VerifyConnection = func(cs tls.ConnectionState) error {
-				if inner != nil {
-					if err := inner(cs); err != nil {
-						return err
-					}
-				}
-				if internal.IsLegacy(cs) {
-					l.Observe(internal.Event{Side: "server", Host: sni, RemoteAddr: remote, Version: cs.Version, CipherSuite: cs.CipherSuite})
-				}
-				return nil
-			}
+			l.ServerConfigFor(c, hello)
 			return c, nil
 		}
+	}
+	if srv.pool.Lazy() {
+		srv.refreshClientCAs(cfg)
 	}
 	srv.config = cfg
 	return srv, nil
 }
 
+// refreshClientCAs makes each handshake verify client certificates against
+// the CAs a hashed capath holds at that time: GetConfigForClient (after
+// legacy mode's, if any) gives the handshake a clone of the live config
+// whose ClientCAs, unless the user changed them, are read again. Without
+// it (a user's own GetConfigForClient) the CAs read at construction apply,
+// less the ones deleted since.
+func (srv *server) refreshClientCAs(cfg *tls.Config) {
+	inner := cfg.GetConfigForClient
+	cfg.GetConfigForClient = func(hello *tls.ClientHelloInfo) (*tls.Config, error) {
+		var c *tls.Config
+		if inner != nil {
+			var err error
+			if c, err = inner(hello); err != nil {
+				return nil, err
+			}
+		}
+		if c == nil {
+			noteHello(hello)
+			c = cfg.Clone()
+			c.GetConfigForClient = nil
+		}
+		if c.ClientCAs == srv.clientCAs {
+			c.ClientCAs = srv.pool.CertPoolNow(x509.ExtKeyUsageClientAuth)
+		}
+		return c, nil
+	}
+}
+
 // getCertificate picks the first identity the client supports (SNI name,
 // signature algorithms), or the first one.
 func (srv *server) getCertificate(hello *tls.ClientHelloInfo) (*tls.Certificate, error) {
+	if srv.source != nil {
+		return srv.checker.Get(srv.source, hello)
+	}
 	if len(srv.ids) == 1 {
 		return srv.ids[0].current(), nil
 	}
@@ -165,33 +212,58 @@ func addrString(c net.Conn) string {
 	return ""
 }
 
+// verifyPeer is the VerifyPeerCertificate of a server that verifies
+// client certificates: a certificate that crypto/tls did not verify is
+// refused (a ClientAuth lowered on the config), and verified chains must
+// meet the chain policy (with legacy mode's RSA floor left to verify,
+// which knows the SNI name), so that replacing VerifyConnection leaves it
+// in force.
+func (srv *server) verifyPeer(raw [][]byte, chains [][]*x509.Certificate) error {
+	if len(raw) == 0 {
+		return nil
+	}
+	if len(chains) == 0 {
+		return errors.New("tlsdefault: the client's certificate was not verified")
+	}
+	minRSA := internal.MinRSABits
+	if srv.legacy != nil {
+		minRSA = 0
+	}
+	if err := checkChains("client", chains, minRSA); err != nil {
+		return &tls.CertificateVerificationError{UnverifiedCertificates: chains[0][:1], Err: err}
+	}
+	return nil
+}
+
 // verify is the VerifyConnection of a server config: client certificates
 // (verified here with a lazy pool) must meet the chain policy, and a legacy
 // version or suite is refused unless legacy mode covers the SNI name.
-// Legacy handshakes are reported by the wrapper GetConfigForClient installs.
+// Legacy handshakes are reported by the wrapper that GetConfigForClient
+// (package legacy) installs.
 func (srv *server) verify(cs tls.ConnectionState) error {
 	if len(cs.PeerCertificates) > 0 && srv.verifyClients != tls.NoClientCert {
 		chains := cs.VerifiedChains
-		if srv.pool.Lazy() {
-			var err error
-			chains, err = srv.pool.Verify(cs.PeerCertificates[0], cs.PeerCertificates[1:], x509.VerifyOptions{
-				KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
-			})
-			if err != nil {
-				return &tls.CertificateVerificationError{UnverifiedCertificates: cs.PeerCertificates, Err: err}
-			}
-		}
 		if len(chains) == 0 {
 			return errors.New("tlsdefault: the client's certificate was not verified")
 		}
-		if err := internal.CheckChains("client", chains); err != nil {
+		if cs.DidResume {
+			var err error
+			if chains, err = liveChains(srv.pool, chains, "client"); err != nil {
+				return &tls.CertificateVerificationError{UnverifiedCertificates: cs.PeerCertificates, Err: err}
+			}
+		}
+		minRSA := internal.MinRSABits
+		if srv.legacy != nil {
+			minRSA = srv.legacy.MinRSABits(cs.ServerName)
+		}
+		if err := checkChains("client", chains, minRSA); err != nil {
 			return &tls.CertificateVerificationError{UnverifiedCertificates: cs.PeerCertificates, Err: err}
 		}
 	}
-	if internal.IsLegacy(cs) && (srv.legacy == nil || !srv.legacy.Matches(cs.ServerName)) {
-		return fmt.Errorf("tlsdefault: a client negotiated %s with %s, which only package legacy allows", tls.VersionName(cs.Version), tls.CipherSuiteName(cs.CipherSuite))
+	if internal.IsLegacy(cs) && (srv.legacy == nil || !srv.legacy.Covers(cs.ServerName)) {
+		return &legacyScopeError{side: "server", host: cs.ServerName, version: cs.Version, cipherSuite: cs.CipherSuite}
 	}
-	return nil
+	return internal.RunPeerChecks("client", srv.s.PeerChecks, cs)
 }
 
 // Listen announces on the local network address (as net.Listen) and
@@ -203,7 +275,7 @@ func (srv *server) verify(cs tls.ConnectionState) error {
 //
 // Use it with http.Server.Serve, which then serves HTTP/2 and HTTP/1.1.
 func Listen(network, addr string, opts ...Option) (net.Listener, error) {
-	srv, err := newServer(opts)
+	srv, err := newServer(opts, true)
 	if err != nil {
 		return nil, err
 	}
@@ -220,7 +292,7 @@ func NewListener(inner net.Listener, opts ...Option) (net.Listener, error) {
 	if inner == nil {
 		return nil, errors.New("tlsdefault: NewListener: nil inner listener")
 	}
-	srv, err := newServer(opts)
+	srv, err := newServer(opts, true)
 	if err != nil {
 		return nil, err
 	}
@@ -320,10 +392,22 @@ func (l *listener) handshake(raw net.Conn) {
 	raw.SetDeadline(deadline)
 	ctx, cancel := context.WithDeadline(l.ctx, deadline)
 	defer cancel()
+	hello := new(helloWatch)
+	ctx = context.WithValue(ctx, helloKey{}, hello)
 	tc := tls.Server(raw, l.srv.config)
 	if err := tc.HandshakeContext(ctx); err != nil {
+		replyPlainHTTP(err)
+		timedOut := l.ctx.Err() == nil && (isTimeout(err) || !time.Now().Before(deadline))
 		l.closeAfterAlert(raw)
-		l.logHandshake(addrString(raw), err)
+		if l.ctx.Err() != nil {
+			return // aborted by Close, not the peer's doing
+		}
+		l.logHandshake(addrString(raw), l.srv.diagnose(err, addrString(raw), hello, tc, timedOut, l.timeout))
+		return
+	}
+	if tc.ConnectionState().NegotiatedProtocol == acmeALPN {
+		// A TLS-ALPN-01 validation: answered by the handshake itself.
+		tc.Close()
 		return
 	}
 	raw.SetDeadline(time.Time{})
@@ -397,20 +481,50 @@ func (l *listener) flushLog() {
 	}
 }
 
+// maxLogLine bounds a failed-handshake log line in bytes: the peer
+// controls much of it (SNI, ALPN values, certificate names).
+const maxLogLine = 1024
+
 func (l *listener) printHandshake(remote string, err error, more int) {
-	err = internal.Explain(err, internal.Context{Side: "server", Host: remote, Trust: l.srv.trust, Legacy: l.srv.legacy != nil})
-	msg := fmt.Sprintf("tlsdefault: %v", err)
-	if he, ok := errors.AsType[*internal.HandshakeError](err); ok {
+	msg := "tlsdefault: " + err.Error()
+	if he, ok := errors.AsType[*HandshakeError](err); ok {
 		msg = he.Error()
 	}
-	if more > 0 {
-		msg += fmt.Sprintf(" (and %d more failed handshakes in the last second)", more)
+	suffix := ""
+	if he, ok := errors.AsType[*HandshakeError](err); ok {
+		suffix = " [cause: " + he.Cause.String() + "]"
 	}
+	if more > 0 {
+		suffix += fmt.Sprintf(" (and %d more failed handshakes in the last second)", more)
+	}
+	msg = safetext.Line(msg, maxLogLine-len(suffix)) + suffix
 	if l.logger != nil {
 		l.logger.Print(msg)
 	} else {
 		log.Print(msg)
 	}
+}
+
+// diagnose explains a failed server handshake with what the listener
+// knows: the remote address, the SNI name, the legacy scope and whether
+// the handshake's deadline passed.
+func (srv *server) diagnose(err error, remote string, hello *helloWatch, tc *tls.Conn, timedOut bool, timeout time.Duration) *HandshakeError {
+	in := diagInfo{
+		side: "server", host: remote, trust: srv.trust, minVersion: srv.s.MinVersion,
+		legacy: srv.legacy != nil, legacyScoped: srv.legacy != nil && srv.legacy.Scoped(),
+		sni: hello.sni, sniKnown: hello.seen,
+		timedOut: timedOut, timeout: timeout,
+	}
+	if srv.pool != nil {
+		in.pool = srv.pool
+	}
+	cs := tc.ConnectionState()
+	in.version, in.serverHello = cs.Version, cs.Version != 0
+	if !in.sniKnown && cs.ServerName != "" {
+		in.sni, in.sniKnown = cs.ServerName, true
+	}
+	in.inScope = srv.legacy != nil && in.sniKnown && srv.legacy.Covers(in.sni)
+	return classify(err, in)
 }
 
 // Close stops accepting, closes the listener and aborts handshakes in

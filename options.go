@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"reflect"
+	"slices"
 	"time"
 
 	"github.com/tlsdefault/tlsdefault/capool"
@@ -13,19 +15,40 @@ import (
 
 // An Option changes one setting of a client or server built by this
 // package. Options are made only by the With... functions of this package
-// and by package legacy: the method's parameter type is internal to this
-// module, so no other package can implement Option, and nothing outside
-// legacy can go below the defaults.
+// and by package legacy. Option's only method is unexported, so no type
+// outside this package implements it, and there is no exported method or
+// function whose signature would let code outside the module obtain or
+// build one (by type inference on a method value, or by reflection): only
+// package legacy, through a hook internal to this module, can go below the
+// defaults. A value whose type merely embeds an Option is refused by the
+// constructors.
 //
 // An option given bad input does not panic: the constructor it is passed to
 // returns an error that names the option.
 type Option interface {
-	Apply(*internal.Settings)
+	apply(*internal.Settings)
 }
 
-type optionFunc func(*internal.Settings)
+// option is the one implementation of Option, for this package's options
+// and (through internal.NewOption) for package legacy's. It is a struct
+// with an unexported field, not a named func type: reflect.MakeFunc could
+// make a func type with any body, but the field of a struct made by
+// reflect.New cannot be set from outside the package.
+type option struct {
+	f func(*internal.Settings)
+}
 
-func (f optionFunc) Apply(s *internal.Settings) { f(s) }
+func (o *option) apply(s *internal.Settings) { o.f(s) }
+
+// optionFunc returns f as an Option.
+func optionFunc(f func(*internal.Settings)) Option { return &option{f: f} }
+
+func init() {
+	// The hook by which package legacy, which the root package never
+	// imports, builds its Option; internal packages cannot be imported
+	// from outside this module.
+	internal.SetOptionMaker(func(f func(*internal.Settings)) any { return optionFunc(f) })
+}
 
 // WithCAFile trusts the certificates in a PEM file (a bundle), like
 // Python's cafile. Text between the PEM blocks is ignored. Once any trust
@@ -98,6 +121,15 @@ func WithSystemRoots() Option {
 // load_cert_chain). It may be given more than once; a server then picks by
 // the client's SNI name and supported algorithms. The constructor checks
 // that the key matches the certificate and meets the key size floor.
+//
+// A client presents a certificate only to a server whose request accepts
+// it: the server named, among the CAs it accepts, the issuer of the leaf or
+// of a certificate of its chain, or it named none; and it supports the
+// certificate's signature algorithm. Otherwise no certificate is sent (as
+// crypto/tls does for tls.Config.Certificates), so that a server that asks
+// learns nothing of the client's identity it cannot verify: under TLS 1.2
+// the certificate would travel unencrypted. With several, the first that
+// fits is presented.
 func WithCertificate(cert tls.Certificate) Option {
 	return optionFunc(func(s *internal.Settings) {
 		s.Certificates = append(s.Certificates, cert)
@@ -205,10 +237,19 @@ func collect(opts []Option) (*internal.Settings, error) {
 		if o == nil {
 			return nil, fmt.Errorf("tlsdefault: option %d is nil", i+1)
 		}
-		o.Apply(s)
+		opt, ok := o.(*option)
+		if !ok || opt == nil || opt.f == nil {
+			return nil, fmt.Errorf("tlsdefault: option %d (%T) was not made by package tlsdefault or package legacy; pass the options their functions return", i+1, o)
+		}
+		opt.f(s)
 	}
 	if len(s.Errs) > 0 {
 		return nil, s.Errs[0]
+	}
+	if s.Legacy == nil {
+		if err := checkGODEBUG(); err != nil {
+			return nil, err
+		}
 	}
 	if s.Legacy != nil && s.MinVersion != 0 {
 		return nil, errors.New("tlsdefault: WithMinVersion and legacy.Allow contradict each other: legacy.Allow lowers the floor to TLS 1.0; give one of them")
@@ -217,4 +258,141 @@ func collect(opts []Option) (*internal.Settings, error) {
 		s.MinVersion = internal.MinVersion
 	}
 	return s, nil
+}
+
+// CertificateSource gives a server its certificate at handshake time, from
+// the client's hello (SNI name, supported algorithms, ALPN protocols). It is
+// the GetCertificate method that *autocert.Manager
+// (golang.org/x/crypto/acme/autocert) and *certmagic.Config have, so they
+// can be passed as they are; a SPIFFE or Vault agent client can be wrapped
+// in one method.
+type CertificateSource interface {
+	GetCertificate(*tls.ClientHelloInfo) (*tls.Certificate, error)
+}
+
+// WithCertificateSource makes a server (ServerConfig, Listen, NewListener,
+// NewServer, Serve) ask src for its certificate at each handshake, instead
+// of presenting a fixed one.
+//
+// The policy applies to what src returns: a certificate whose leaf does not
+// parse, whose key does not match it, whose key is below the floor (RSA
+// under 2048 bits, EC under 256), or which has expired, fails that
+// handshake, and the listener logs why. Each distinct certificate is
+// checked once (remembered by a hash of its leaf, for up to 1024
+// certificates) and only its expiry again at each handshake. An error or a
+// nil certificate from src fails the handshake as well, logged with the
+// client's SNI name (CauseCertificateSource). src must be safe for
+// concurrent use. The first handshake for a name an ACME source has no
+// certificate for yet waits while it obtains one: raise
+// WithHandshakeTimeout if the CA takes longer than the 10-second default.
+//
+// It cannot be combined with WithCertificate or WithKeyPairFiles (the
+// constructor says so): a source that should fall back to a fixed
+// certificate, for clients that send no SNI name say, does so in its own
+// GetCertificate. For ACME's TLS-ALPN-01 challenge add
+// WithALPN("acme-tls/1"). It is server side only.
+func WithCertificateSource(src CertificateSource) Option {
+	return optionFunc(func(s *internal.Settings) {
+		if src == nil || isNilPointer(src) {
+			s.Errorf("WithCertificateSource: nil source; pass an *autocert.Manager, a *certmagic.Config or another value with a GetCertificate method")
+			return
+		}
+		if s.CertSource != nil {
+			s.Errorf("WithCertificateSource: given twice; a server has one certificate source (combine several in one GetCertificate)")
+			return
+		}
+		s.CertSource = src
+	})
+}
+
+// WithALPN adds application protocols (ALPN) that a server accepts besides
+// "h2" and "http/1.1", which stay first in its list: for example
+// acme.ALPNProto ("acme-tls/1") for ACME's TLS-ALPN-01 challenge, with
+// WithCertificateSource(manager). A name must be 1 to 255 bytes; "h2" and
+// "http/1.1" are already there and are skipped, as are repeats.
+//
+// A connection that negotiated "acme-tls/1" has done its work once its
+// handshake is complete (the certificate source answered the challenge):
+// listeners from Listen and NewListener close it instead of returning it
+// from Accept, so it never reaches an http.Server. A connection with
+// another added protocol is returned from Accept; the caller dispatches on
+// ConnectionState().NegotiatedProtocol (http.Server closes a connection
+// whose protocol it has no TLSNextProto handler for). Server side only.
+func WithALPN(protos ...string) Option {
+	return optionFunc(func(s *internal.Settings) {
+		if len(protos) == 0 {
+			s.Errorf("WithALPN: no protocol given; name at least one, such as \"acme-tls/1\"")
+			return
+		}
+		for _, p := range protos {
+			switch {
+			case p == "":
+				s.Errorf("WithALPN: empty protocol name")
+				return
+			case len(p) > 255:
+				s.Errorf("WithALPN: protocol name of %d bytes is over the 255-byte limit of ALPN (RFC 7301)", len(p))
+				return
+			case slices.Contains(internal.NextProtos(), p) || slices.Contains(s.ALPN, p):
+				continue
+			}
+			s.ALPN = append(s.ALPN, p)
+		}
+	})
+}
+
+// WithPeerCheck adds a check of the peer, run at every handshake,
+// resumed ones included, after the library's own verification and policy
+// have passed: on a client, of the server (the chain is verified and its
+// name checked); on a server, of the client (its certificate, when
+// WithClientAuth asked for one, is verified). Typical checks are a SPIFFE
+// ID or SAN allow-list, or a deny-list of certificates.
+//
+// An error from check refuses the peer: the handshake fails with an error
+// that wraps check's (errors.Is and errors.As reach it), explained as a
+// refusal by the peer check in the client's *HandshakeError and in the
+// listener's log. Checks given more than once run in order; the first error
+// wins. check must be safe for concurrent use.
+func WithPeerCheck(check func(tls.ConnectionState) error) Option {
+	return optionFunc(func(s *internal.Settings) {
+		if check == nil {
+			s.Errorf("WithPeerCheck: nil check function")
+			return
+		}
+		s.PeerChecks = append(s.PeerChecks, check)
+	})
+}
+
+// WithKeyPassword decrypts the private keys of WithKeyPairFiles that are
+// encrypted PKCS#8 ("ENCRYPTED PRIVATE KEY", PBES2 with PBKDF2 and
+// AES-CBC, as `openssl pkcs8 -topk8 -v2 aes-256-cbc` and `openssl genpkey
+// -aes256` write them), like the password of Python's load_cert_chain.
+// password is called each time a key file is read, at construction and
+// again when the files change, so that it can read a secret that is
+// rotated with them; its result is not kept and never logged. A wrong
+// password is an error that names the key file. Unencrypted keys are read
+// as before. Keys encrypted the old OpenSSL way (a "Proc-Type: 4,ENCRYPTED"
+// header) are refused, with how to convert them.
+func WithKeyPassword(password func() ([]byte, error)) Option {
+	return optionFunc(func(s *internal.Settings) {
+		if password == nil {
+			s.Errorf("WithKeyPassword: nil password function")
+			return
+		}
+		if s.KeyPassword != nil {
+			s.Errorf("WithKeyPassword: given twice")
+			return
+		}
+		s.KeyPassword = password
+	})
+}
+
+// isNilPointer reports whether v holds a nil pointer (a typed nil in an
+// interface).
+func isNilPointer(v any) bool {
+	rv := reflect.ValueOf(v)
+	switch rv.Kind() {
+	case reflect.Pointer, reflect.Map, reflect.Func, reflect.Interface, reflect.Slice, reflect.Chan:
+		return rv.IsNil()
+	}
+	return false
 }

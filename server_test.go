@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/tlsdefault/tlsdefault"
@@ -47,6 +48,14 @@ func TestServerDefaults(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			switch tt.name {
+			case "chacha":
+				skipInFIPS(t, "ChaCha20-Poly1305 is not FIPS approved")
+			case "tls10", "tls11", "cbc":
+				// The refusal is checked with a peer outside FIPS mode
+				// in TestIntegrationOpenSSLClient.
+				skipInFIPS(t, "the in-process client cannot offer "+tt.name+" at all, so this would test the client, not the server")
+			}
 			_, err := handshake(t, tt.client, cfg)
 			if (err == nil) != tt.ok {
 				t.Fatalf("err = %v, want ok=%v", err, tt.ok)
@@ -142,8 +151,11 @@ func TestServerClientAuthPolicyErrorLogged(t *testing.T) {
 		t.Fatal("server accepted an RSA-1024 client certificate")
 	}
 	deadline := time.Now().Add(5 * time.Second)
-	for !strings.Contains(buf.String(), "1024 bits") && time.Now().Before(deadline) {
+	for !strings.Contains(buf.String(), "1024 bits") && !strings.Contains(buf.String(), "no FIPS compatible") && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
+	}
+	if fipsChainRefusal(t, errors.New(buf.String())) {
+		return
 	}
 	if !strings.Contains(buf.String(), "client's leaf") || !strings.Contains(buf.String(), "1024 bits") {
 		t.Fatalf("log does not explain the refusal: %q", buf.String())
@@ -305,94 +317,102 @@ func TestNewListener(t *testing.T) {
 	}
 }
 
+// TestKeyPairRotation replaces the server's key pair files and checks
+// that the next handshakes present the new certificate once the reload
+// interval has passed, and that a broken pair keeps the last good one. It
+// runs in a synctest bubble, with handshakes over net.Pipe: the interval
+// passes on the fake clock, without sleeping.
 func TestKeyPairRotation(t *testing.T) {
 	ca := testpki.NewCA(t)
 	dir := t.TempDir()
 	first := ca.Server(t)
+	second, third := ca.Server(t), ca.Server(t)
 	certFile, keyFile := first.WriteFiles(t, dir)
-	var buf syncBuffer
-	ln, err := tlsdefault.Listen("tcp", "127.0.0.1:0", tlsdefault.WithKeyPairFiles(certFile, keyFile), tlsdefault.WithErrorLog(log.New(&buf, "", 0)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := serveListener(t, ln, nil)
-	serial := func() string {
-		t.Helper()
-		c, err := tls.Dial("tcp", addr, &tls.Config{RootCAs: ca.Pool(), ServerName: "localhost"})
+	real := time.Now()
+	synctest.Test(t, func(t *testing.T) {
+		now := atRealTime(real, time.Now())
+		var buf syncBuffer
+		cfg, err := tlsdefault.ServerConfig(tlsdefault.WithKeyPairFiles(certFile, keyFile), tlsdefault.WithErrorLog(log.New(&buf, "", 0)))
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer c.Close()
-		return c.ConnectionState().PeerCertificates[0].SerialNumber.String()
-	}
-	waitFor := func(want string) {
-		t.Helper()
-		deadline := time.Now().Add(5 * time.Second)
-		for serial() != want {
-			if time.Now().After(deadline) {
-				t.Fatalf("server still presents %s, want %s", serial(), want)
+		serial := func() string {
+			t.Helper()
+			cs, err := pipeHandshake(t, &tls.Config{RootCAs: ca.Pool(), ServerName: "localhost", Time: now}, cfg)
+			if err != nil {
+				t.Fatal(err)
 			}
-			time.Sleep(50 * time.Millisecond)
+			return cs.PeerCertificates[0].SerialNumber.String()
 		}
-	}
-	if got := serial(); got != first.Cert.SerialNumber.String() {
-		t.Fatalf("initial serial %s", got)
-	}
-	second := ca.Server(t)
-	second.WriteFiles(t, dir)
-	waitFor(second.Cert.SerialNumber.String())
+		if got := serial(); got != first.Cert.SerialNumber.String() {
+			t.Fatalf("initial serial %s", got)
+		}
+		second.WriteFiles(t, dir)
+		time.Sleep(1500 * time.Millisecond) // past the reload interval, on the fake clock
+		if got := serial(); got != second.Cert.SerialNumber.String() {
+			t.Fatalf("server still presents %s, want %s", got, second.Cert.SerialNumber)
+		}
 
-	// A broken pair keeps the last good one serving, and is reported.
-	os.WriteFile(certFile, []byte("not a certificate"), 0o644)
-	time.Sleep(1500 * time.Millisecond)
-	if got := serial(); got != second.Cert.SerialNumber.String() {
-		t.Fatalf("after a broken write the server presents %s", got)
-	}
-	if !strings.Contains(buf.String(), "keeping the previous certificate") {
-		t.Fatalf("broken pair not reported: %q", buf.String())
-	}
-	third := ca.Server(t)
-	third.WriteFiles(t, dir)
-	waitFor(third.Cert.SerialNumber.String())
+		// A broken pair keeps the last good one serving, and is reported.
+		os.WriteFile(certFile, []byte("not a certificate"), 0o644)
+		time.Sleep(1500 * time.Millisecond)
+		if got := serial(); got != second.Cert.SerialNumber.String() {
+			t.Fatalf("after a broken write the server presents %s", got)
+		}
+		if !strings.Contains(buf.String(), "keeping the previous certificate") {
+			t.Fatalf("broken pair not reported: %q", buf.String())
+		}
+		third.WriteFiles(t, dir)
+		time.Sleep(1500 * time.Millisecond)
+		if got := serial(); got != third.Cert.SerialNumber.String() {
+			t.Fatalf("server still presents %s, want %s", got, third.Cert.SerialNumber)
+		}
+	})
 }
 
+// TestClientCertificateRotation replaces the client's key pair files; the
+// next handshake after the reload interval presents the new certificate
+// (synctest, over net.Pipe).
 func TestClientCertificateRotation(t *testing.T) {
 	ca := testpki.NewCA(t)
 	dir := t.TempDir()
-	alice := ca.Client(t, "alice")
+	alice, bob := ca.Client(t, "alice"), ca.Client(t, "bob")
+	serverCert := ca.Server(t).TLS()
 	certFile, keyFile := alice.WriteFilesNamed(t, dir, "client")
-	ln, err := tlsdefault.Listen("tcp", "127.0.0.1:0", tlsdefault.WithCertificate(ca.Server(t).TLS()),
-		tlsdefault.WithClientAuth(tls.RequireAndVerifyClientCert), tlsdefault.WithCAData(ca.CertPEM()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := serveListener(t, ln, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		io.WriteString(w, r.TLS.PeerCertificates[0].Subject.CommonName)
-	}))
-	client, err := tlsdefault.NewClient(tlsdefault.WithCAData(ca.CertPEM()), tlsdefault.WithKeyPairFiles(certFile, keyFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, body, err := get(t, client, "https://"+addr); err != nil || body != "alice" {
-		t.Fatalf("%q %v", body, err)
-	}
-	ca.Client(t, "bob").WriteFilesNamed(t, dir, "client")
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		client.Transport.(*http.Transport).CloseIdleConnections()
-		client.Transport.(*http.Transport).TLSClientConfig.ClientSessionCache = nil
-		_, body, err := get(t, client, "https://"+addr)
+	real := time.Now()
+	synctest.Test(t, func(t *testing.T) {
+		now := atRealTime(real, time.Now())
+		server := &tls.Config{Certificates: []tls.Certificate{serverCert}, ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: ca.Pool(), Time: now}
+		client, err := tlsdefault.ClientConfig(tlsdefault.WithCAData(ca.CertPEM()), tlsdefault.WithKeyPairFiles(certFile, keyFile))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if body == "bob" {
-			break
+		client.Time = now
+		client.ServerName = "localhost"
+		client.ClientSessionCache = nil
+		cn := func() string {
+			t.Helper()
+			// The server's view: the client certificate it verified.
+			var seen string
+			s := server.Clone()
+			s.VerifyConnection = func(cs tls.ConnectionState) error {
+				seen = cs.PeerCertificates[0].Subject.CommonName
+				return nil
+			}
+			if _, err := pipeHandshake(t, client, s); err != nil {
+				t.Fatal(err)
+			}
+			return seen
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("client still presents %q", body)
+		if got := cn(); got != "alice" {
+			t.Fatalf("client presents %q, want alice", got)
 		}
-		time.Sleep(100 * time.Millisecond)
-	}
+		bob.WriteFilesNamed(t, dir, "client")
+		time.Sleep(1500 * time.Millisecond) // past the reload interval, on the fake clock
+		if got := cn(); got != "bob" {
+			t.Fatalf("client still presents %q, want bob", got)
+		}
+	})
 }
 
 func TestNoGoroutineLeakAfterClose(t *testing.T) {

@@ -9,13 +9,14 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptrace"
-	"slices"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/go-cleanhttp"
 
 	"github.com/tlsdefault/tlsdefault/capool"
 	"github.com/tlsdefault/tlsdefault/internal"
+	"github.com/tlsdefault/tlsdefault/internal/legacyhook"
 )
 
 // client is one client configuration and what it needs at handshake time.
@@ -23,16 +24,17 @@ type client struct {
 	s     *internal.Settings
 	pool  *capool.Pool
 	trust string
-	// config is what ClientConfig returns: widened when legacy is given
-	// (a scope is then enforced by VerifyConnection, by server name).
+	// config is what ClientConfig returns and NewTransport puts in
+	// TLSClientConfig: widened when legacy is given (a scope is then
+	// enforced by VerifyConnection, by server name, and the transport's
+	// DialTLSContext narrows its clone for a host out of scope).
 	config *tls.Config
-	// strict is what NewTransport puts in TLSClientConfig: never widened
-	// for a scoped legacy option; the transport's DialTLSContext widens a
-	// clone for the hosts in scope only, so other hosts are never offered
-	// old versions or suites.
-	strict *tls.Config
+	// roots is the RootCAs the library set on config: a transport's
+	// dialler replaces it with the CAs a hashed capath holds at dial
+	// time, unless the user changed it.
+	roots  *x509.CertPool
 	ids    []identity
-	legacy *internal.Legacy
+	legacy legacyhook.Hook
 }
 
 // identity is one certificate this side can present: fixed, or reloaded
@@ -60,7 +62,7 @@ func loadIdentities(s *internal.Settings) ([]identity, error) {
 		ids = append(ids, identity{cert: &c})
 	}
 	for _, f := range s.KeyPairFiles {
-		kp, err := internal.LoadKeyPair(f[0], f[1], s.ErrorLog)
+		kp, err := internal.LoadKeyPair(f[0], f[1], s.ErrorLog, s.KeyPassword)
 		if err != nil {
 			return nil, fmt.Errorf("tlsdefault: %w", err)
 		}
@@ -100,8 +102,10 @@ func describeTrust(p *capool.Pool) string {
 //
 // With legacy.Allow(legacy.ForHosts(...)), the config offers the old
 // versions and suites to every server and VerifyConnection refuses their use
-// by a server out of scope; NewTransport does better, offering them only to
-// the hosts in scope.
+// by a server out of scope; NewTransport does better for direct
+// connections, offering them only to the hosts in scope. A user's change
+// to the returned config is never undone by legacy mode: a raised
+// MinVersion or a shorter CipherSuites list holds for every host.
 func ClientConfig(opts ...Option) (*tls.Config, error) {
 	c, err := newClient(opts)
 	if err != nil {
@@ -121,6 +125,9 @@ func newClient(opts []Option) (*client, error) {
 	if s.MaxConns > 0 {
 		return nil, errors.New("tlsdefault: WithMaxConns applies to servers (Listen, NewListener); for a client set http.Transport.MaxConnsPerHost")
 	}
+	if err := checkClientSources(s); err != nil {
+		return nil, err
+	}
 	pool, err := s.Trust(true)
 	if err != nil {
 		return nil, err
@@ -134,92 +141,122 @@ func newClient(opts []Option) (*client, error) {
 		MinVersion:         s.MinVersion,
 		MaxVersion:         internal.MaxVersion,
 		CipherSuites:       internal.CipherSuites(),
-		RootCAs:            pool.CertPoolFor(x509.ExtKeyUsageServerAuth),
+		RootCAs:            pool.CertPoolNow(x509.ExtKeyUsageServerAuth),
 		ClientSessionCache: tls.NewLRUClientSessionCache(0),
 		KeyLogWriter:       internal.KeyLogWriter(),
 	}
-	if pool.Lazy() {
-		cfg.InsecureSkipVerify = true // verified by VerifyConnection, against the directory
-	}
+	c.roots = cfg.RootCAs
 	if len(ids) > 0 {
 		cfg.GetClientCertificate = c.getClientCertificate
 	}
+	// crypto/tls verifies the chain and the name (InsecureSkipVerify is
+	// never set, also with a hashed capath); VerifyPeerCertificate and
+	// VerifyConnection both apply the chain policy, so that replacing one
+	// of them leaves it in force.
+	cfg.VerifyPeerCertificate = c.verifyPeer
 	cfg.VerifyConnection = c.verify
-	c.strict, c.config = cfg, cfg
 	if c.legacy != nil {
-		if c.legacy.Scoped() {
-			c.config = cfg.Clone()
-			c.config.ClientSessionCache = tls.NewLRUClientSessionCache(0)
-		} else {
-			c.strict = nil // the same config, widened for every host
-		}
-		c.legacy.Widen(c.config)
+		c.legacy.Widen(cfg, "client")
 	}
+	c.config = cfg
 	return c, nil
 }
 
 // transportConfig is the TLSClientConfig of a transport.
-func (c *client) transportConfig() *tls.Config {
-	if c.strict != nil {
-		return c.strict
-	}
-	return c.config
-}
+func (c *client) transportConfig() *tls.Config { return c.config }
 
+// getClientCertificate presents the first identity that the server's
+// CertificateRequest accepts: signed (the leaf or a certificate of its
+// chain) by one of the CAs the server named, or any when the server named
+// none, and with a signature algorithm the server supports. When none
+// fits, no certificate is sent, as crypto/tls does for
+// tls.Config.Certificates: a certificate the server cannot verify is of no
+// use to it, and under TLS 1.2 it would travel in clear to any server that
+// asks.
 func (c *client) getClientCertificate(cri *tls.CertificateRequestInfo) (*tls.Certificate, error) {
-	var first *tls.Certificate
 	for _, id := range c.ids {
-		cert := id.current()
-		if first == nil {
-			first = cert
-		}
-		if cri.SupportsCertificate(cert) == nil {
+		if cert := id.current(); cri.SupportsCertificate(cert) == nil {
 			return cert, nil
 		}
 	}
-	return first, nil
+	return new(tls.Certificate), nil
 }
 
-// verify is the VerifyConnection of a client config: the chain policy,
-// the legacy scope and, with a lazy pool, the verification itself. The
-// name checked is ConnectionState.ServerName, which NewTransport fills in
-// for IP addresses.
+// verifyPeer is the VerifyPeerCertificate of a client config: the
+// chains crypto/tls verified must exist and meet the chain policy, with
+// the RSA floor of legacy mode left to verify, which knows the host.
+func (c *client) verifyPeer(_ [][]byte, chains [][]*x509.Certificate) error {
+	if len(chains) == 0 {
+		return errNotVerified
+	}
+	minRSA := internal.MinRSABits
+	if c.legacy != nil {
+		minRSA = 0 // crypto/x509's own floor; verify applies the host's
+	}
+	if err := checkChains("server", chains, minRSA); err != nil {
+		return &tls.CertificateVerificationError{UnverifiedCertificates: chains[0][:1], Err: err}
+	}
+	return nil
+}
+
+// liveChains drops, from the chains a resumed session carries, those whose
+// CA was deleted from a hashed capath since the session began (crypto/tls
+// checks on resumption only that the CA is in the pool the config held).
+func liveChains(pool *capool.Pool, chains [][]*x509.Certificate, peer string) ([][]*x509.Certificate, error) {
+	if !pool.Lazy() {
+		return chains, nil
+	}
+	var live [][]*x509.Certificate
+	var gone *x509.Certificate
+	for _, ch := range chains {
+		if len(ch) == 0 {
+			continue
+		}
+		if anchor := ch[len(ch)-1]; pool.Removed(anchor) {
+			gone = anchor
+			continue
+		}
+		live = append(live, ch)
+	}
+	if len(live) == 0 && gone != nil {
+		return nil, fmt.Errorf("tlsdefault: the %s's session was verified by CA %q, which has since been deleted from the capath directory", peer, gone.Subject.String())
+	}
+	return live, nil
+}
+
+var errNotVerified = errors.New("tlsdefault: the server's certificate was not verified (InsecureSkipVerify cannot turn verification off in a tlsdefault config)")
+
+// verify is the VerifyConnection of a client config: the chains crypto/tls
+// verified must exist and meet the chain policy, and a legacy version or
+// suite must be in the scope of legacy mode. The name is
+// ConnectionState.ServerName, which NewTransport's dialler fills in for an
+// IP address.
 func (c *client) verify(cs tls.ConnectionState) error {
 	name := cs.ServerName
 	chains := cs.VerifiedChains
-	if c.pool.Lazy() {
-		if name == "" {
-			return errors.New("tlsdefault: cannot check the server's name: ServerName is empty or an IP address, and a hashed WithCAPath is verified at handshake time; dial by host name, or use NewTransport or NewClient, which know the address dialled")
-		}
-		if len(cs.PeerCertificates) == 0 {
-			return errors.New("tlsdefault: the server sent no certificate")
-		}
+	if len(chains) == 0 {
+		return errNotVerified
+	}
+	if cs.DidResume {
 		var err error
-		chains, err = c.pool.Verify(cs.PeerCertificates[0], cs.PeerCertificates[1:], x509.VerifyOptions{
-			DNSName:   name,
-			KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		})
-		if err != nil {
+		if chains, err = liveChains(c.pool, chains, "server"); err != nil {
 			return &tls.CertificateVerificationError{UnverifiedCertificates: cs.PeerCertificates, Err: err}
 		}
 	}
-	if len(chains) == 0 {
-		return errors.New("tlsdefault: the server's certificate was not verified (InsecureSkipVerify cannot turn verification off in a tlsdefault config)")
+	minRSA := internal.MinRSABits
+	if c.legacy != nil {
+		minRSA = c.legacy.MinRSABits(name)
 	}
-	if err := internal.CheckChains("server", chains); err != nil {
+	if err := checkChains("server", chains, minRSA); err != nil {
 		return &tls.CertificateVerificationError{UnverifiedCertificates: cs.PeerCertificates, Err: err}
 	}
 	if internal.IsLegacy(cs) {
-		if c.legacy == nil || !c.legacy.Matches(name) {
-			who := name
-			if who == "" {
-				who = "the server"
-			}
-			return fmt.Errorf("tlsdefault: %s negotiated %s with %s, which only package legacy allows, and legacy mode does not cover this host", who, tls.VersionName(cs.Version), tls.CipherSuiteName(cs.CipherSuite))
+		if c.legacy == nil || !c.legacy.Covers(name) {
+			return &legacyScopeError{side: "client", host: name, version: cs.Version, cipherSuite: cs.CipherSuite}
 		}
-		c.legacy.Observe(internal.Event{Side: "client", Host: name, Version: cs.Version, CipherSuite: cs.CipherSuite})
+		c.legacy.Observe("client", name, "", cs)
 	}
-	return nil
+	return internal.RunPeerChecks("server", c.s.PeerChecks, cs)
 }
 
 // NewTransport returns a new *http.Transport that uses the settings of
@@ -233,12 +270,19 @@ func (c *client) verify(cs tls.ConnectionState) error {
 // Direct HTTPS connections are made by the transport's DialTLSContext,
 // which does the handshake with a clone of TLSClientConfig, as read at dial
 // time (so changes made to it, such as a wrapped VerifyConnection or a
-// raised MinVersion, hold), widens that clone for a host in the scope of
-// legacy.Allow, and returns errors as *HandshakeError, which explains the
-// failure and wraps the error of crypto/tls. Through an HTTP proxy, net/http
-// does the handshake itself with TLSClientConfig: verification and policy
-// are the same, but errors are not explained and legacy scopes match only
-// host names, not IP addresses.
+// raised MinVersion, hold), narrows that clone to the defaults for a host
+// out of the scope of legacy.Allow(legacy.ForHosts(...)), and returns
+// errors as *HandshakeError, which explains the failure and wraps the error
+// of crypto/tls.
+//
+// Through an HTTP proxy, net/http does the handshake itself with
+// TLSClientConfig: verification and policy are the same, but errors are not
+// explained. With legacy.Allow(legacy.ForHosts(...)), TLSClientConfig is
+// widened as ClientConfig's is: through a proxy every host is offered the
+// old versions and suites, a host in scope is reached with them, and a host
+// out of scope that negotiates one is refused by VerifyConnection (it fails
+// closed). A host dialled by IP address is out of scope through a proxy,
+// since crypto/tls does not give VerifyConnection the address.
 func NewTransport(opts ...Option) (*http.Transport, error) {
 	c, err := newClient(opts)
 	if err != nil {
@@ -289,17 +333,15 @@ func (c *client) dialTLS(t *http.Transport) func(ctx context.Context, network, a
 		if cfg.ServerName == "" {
 			cfg.ServerName = host
 		}
+		if c.pool.Lazy() && cfg.RootCAs == c.roots {
+			// The CAs the hashed capath holds now; crypto/tls verifies
+			// against them (RootCAs set by the user are left alone).
+			cfg.RootCAs = c.pool.CertPoolNow(x509.ExtKeyUsageServerAuth)
+		}
 		name := cfg.ServerName
-		inLegacy := c.legacy != nil && c.legacy.Matches(name)
-		if inLegacy && c.strict != nil && base == c.strict {
-			// In the scope of legacy.Allow: widen this connection only,
-			// and never below a floor the user raised in place.
-			if cfg.MinVersion == c.s.MinVersion {
-				cfg.MinVersion = tls.VersionTLS10
-			}
-			if slices.Equal(cfg.CipherSuites, internal.CipherSuites()) {
-				cfg.CipherSuites = append(internal.CipherSuites(), internal.LegacySuites()...)
-			}
+		inLegacy := c.legacy != nil && c.legacy.Covers(name)
+		if c.legacy != nil {
+			c.legacy.ClientConfigFor(cfg, name) // a host out of scope is offered only the defaults
 		}
 		if inner := cfg.VerifyConnection; inner != nil {
 			// crypto/tls leaves ConnectionState.ServerName empty for an
@@ -312,6 +354,7 @@ func (c *client) dialTLS(t *http.Transport) func(ctx context.Context, network, a
 				return inner(cs)
 			}
 		}
+		parent := ctx
 		if t.TLSHandshakeTimeout > 0 {
 			var cancel context.CancelFunc
 			ctx, cancel = context.WithTimeout(ctx, t.TLSHandshakeTimeout)
@@ -321,16 +364,36 @@ func (c *client) dialTLS(t *http.Transport) func(ctx context.Context, network, a
 		if trace != nil && trace.TLSHandshakeStart != nil {
 			trace.TLSHandshakeStart()
 		}
-		tc := tls.Client(raw, cfg)
+		// The course of the handshake, for the explanation of a failure.
+		var w handshakeWatch
+		cfg.GetClientCertificate = w.getClientCertificate(cfg)
+		pc := &peekConn{Conn: raw}
+		tc := tls.Client(pc, cfg)
+		start := time.Now()
 		err = tc.HandshakeContext(ctx)
 		if trace != nil && trace.TLSHandshakeDone != nil {
 			trace.TLSHandshakeDone(tc.ConnectionState(), err)
 		}
+		if err == nil && w.requested && tc.ConnectionState().Version == tls.VersionTLS13 {
+			// A TLS 1.3 server checks the client's certificate after
+			// the client's handshake is done: wait briefly for its
+			// verdict, so that a refusal is reported here.
+			if err = awaitVerdict(ctx, pc, tc, time.Since(start)); err != nil {
+				w.afterFinished = true
+			}
+		}
 		if err != nil {
 			raw.Close()
-			return nil, internal.Explain(err, internal.Context{
-				Side: "client", Host: hostForMessage(host, name), Trust: c.trust,
-				Legacy: inLegacy, LegacyOutOfScope: c.legacy != nil && !inLegacy, MinVersion: cfg.MinVersion,
+			if parent.Err() != nil {
+				return nil, parent.Err() // the caller's own context
+			}
+			cs := tc.ConnectionState()
+			return nil, classify(err, diagInfo{
+				side: "client", host: hostForMessage(host, name), trust: c.trust, pool: c.pool, minVersion: cfg.MinVersion,
+				legacy: c.legacy != nil, legacyScoped: c.legacy != nil && c.legacy.Scoped(), inScope: inLegacy,
+				watched: true, certRequested: w.requested, certSent: w.sent, afterFinished: w.afterFinished,
+				serverHello: cs.Version != 0, version: cs.Version,
+				timedOut: ctx.Err() != nil, timeout: t.TLSHandshakeTimeout,
 			})
 		}
 		return tc, nil

@@ -29,6 +29,7 @@ func TestTransportKeepsWrappedVerifyConnection(t *testing.T) {
 			t.Fatal(err)
 		}
 		ours := tr.TLSClientConfig.VerifyConnection
+		minBefore := tr.TLSClientConfig.MinVersion
 		called := 0
 		pinErr := errors.New("pin mismatch")
 		tr.TLSClientConfig.VerifyConnection = func(cs tls.ConnectionState) error {
@@ -42,8 +43,8 @@ func TestTransportKeepsWrappedVerifyConnection(t *testing.T) {
 		if !errors.Is(err, pinErr) || called != 1 {
 			t.Fatalf("wrapped VerifyConnection called %d times, err %v", called, err)
 		}
-		if tr.TLSClientConfig.MinVersion != tls.VersionTLS12 {
-			t.Fatalf("transport config widened: min %x", tr.TLSClientConfig.MinVersion)
+		if tr.TLSClientConfig.MinVersion != minBefore {
+			t.Fatalf("the dial changed the transport's config in place: min %x, was %x", tr.TLSClientConfig.MinVersion, minBefore)
 		}
 	}
 }

@@ -28,8 +28,16 @@ if ! bin=$(find_testssl); then
 		sudo=sudo
 	fi
 	echo "installing: testssl.sh"
-	$sudo apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq testssl.sh
+	# apt and dpkg are verbose even with -qq: their log is shown only on
+	# failure.
+	log=$(mktemp)
+	if ! { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq testssl.sh; } >"$log" 2>&1; then
+		echo "installing testssl.sh failed:" >&2
+		tail -n 50 "$log" >&2
+		rm -f "$log"
+		exit 1
+	fi
+	rm -f "$log"
 	bin=$(find_testssl)
 fi
 # Prints the line with the version, e.g. "testssl 3.0.8 from https://testssl.sh/".

@@ -54,14 +54,6 @@ func bmp(s string) []byte {
 	return b
 }
 
-func ucs4(s string) []byte {
-	var b []byte
-	for _, r := range s {
-		b = append(b, byte(r>>24), byte(r>>16), byte(r>>8), byte(r))
-	}
-	return b
-}
-
 // hashSubjects is the varied set of subjects checked against OpenSSL.
 func hashSubjects(t testing.TB) []struct {
 	name string

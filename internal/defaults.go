@@ -91,3 +91,45 @@ const (
 // NextProtos is the ALPN list of a server: HTTP/2 first, then HTTP/1.1, as
 // http.Server.ServeTLS would set it (http.Serve on a listener does not).
 func NextProtos() []string { return []string{"h2", "http/1.1"} }
+
+// IsLegacy reports whether a connection used a version or suite outside the
+// defaults, which only package legacy allows.
+func IsLegacy(cs tls.ConnectionState) bool {
+	return cs.Version < tls.VersionTLS12 || !IsDefaultSuite(cs.CipherSuite)
+}
+
+// The http.Server of tlsdefault.NewServer and tlsdefault.Serve. http.Server
+// has no timeouts by default: a client that opens a connection and sends
+// nothing, or a header a byte a minute (slowloris), holds a goroutine, a
+// file descriptor and a WithMaxConns slot for ever.
+
+// ReadHeaderTimeout bounds the time from the end of the handshake (or of
+// the previous request) until a request's headers have arrived: 10
+// seconds, as long as a handshake may take. A real client sends its request
+// at once; a silent peer is closed after this. (For HTTP/2, crypto/tls's
+// peer must send the connection preface within 10 seconds as well; the
+// HTTP/2 server enforces that itself.)
+const ReadHeaderTimeout = 10 * time.Second
+
+// IdleTimeout closes a keep-alive connection (HTTP/1.1 or HTTP/2) with no
+// request in flight after 2 minutes: long enough for a browser or a
+// connection pool to reuse it (Go's client keeps idle connections 90
+// seconds), short enough that idle peers do not pile up.
+const IdleTimeout = 2 * time.Minute
+
+// MaxHeaderBytes caps the request line and headers at 64 KiB instead of
+// http.Server's 1 MiB: large cookies and bearer tokens fit (nginx takes
+// 4 x 8 KiB, Apache 8 KiB a line), while a peer cannot make each
+// connection buffer a megabyte.
+const MaxHeaderBytes = 64 << 10
+
+// ReadTimeout and WriteTimeout of http.Server are left at zero on purpose:
+// they bound the whole request body and the whole response, which would cut
+// off large uploads, downloads and streams (server-sent events, gRPC).
+// Handlers that need a bound use http.TimeoutHandler or
+// http.ResponseController.
+
+// ShutdownTimeout is how long tlsdefault.Serve waits, once its context is
+// done, for requests in flight to finish before it closes the remaining
+// connections.
+const ShutdownTimeout = 30 * time.Second

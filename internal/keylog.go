@@ -9,8 +9,15 @@ import (
 
 // The key log is process-wide by nature: the SSLKEYLOGFILE variable names
 // one file for the whole process, as in Python, curl and browsers. The file
-// is opened once (append, mode 0600) and shared by every configuration, and
-// the warning is printed once per process.
+// is opened once and shared by every configuration, and the warning is
+// printed once per process.
+//
+// Whoever can read the file can decrypt every connection of the process, so
+// it is opened with care (see openKeyLog, per platform): on Unix the last
+// path component is not followed if it is a symbolic link (O_NOFOLLOW), and
+// a file that is not a regular file, that another user owns, or that group
+// or others may read is refused, with a warning; the program goes on
+// without a key log. A new file is created with mode 0600.
 var keyLog struct {
 	once sync.Once
 	w    io.Writer
@@ -20,27 +27,32 @@ var keyLog struct {
 var Stderr io.Writer = os.Stderr
 
 // KeyLogWriter returns the writer for tls.Config.KeyLogWriter when the
-// SSLKEYLOGFILE environment variable names a file, and nil otherwise.
+// SSLKEYLOGFILE environment variable names a file that may hold the
+// secrets, and nil otherwise.
 func KeyLogWriter() io.Writer {
 	name := os.Getenv("SSLKEYLOGFILE")
 	if name == "" {
 		return nil
 	}
 	keyLog.once.Do(func() {
-		if fi, err := os.Stat(name); err == nil && !fi.Mode().IsRegular() {
-			// A FIFO would block here until a reader comes.
-			fmt.Fprintf(Stderr, "tlsdefault: warning: SSLKEYLOGFILE names %s, which is not a regular file; TLS secrets are not logged\n", name)
-			return
+		if f := openKeyLogWarn(name, Stderr); f != nil {
+			keyLog.w = &lockedWriter{w: f}
 		}
-		f, err := os.OpenFile(name, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
-		if err != nil {
-			fmt.Fprintf(Stderr, "tlsdefault: warning: SSLKEYLOGFILE is set but %v; TLS secrets are not logged\n", err)
-			return
-		}
-		keyLog.w = &lockedWriter{w: f}
-		fmt.Fprintf(Stderr, "tlsdefault: warning: SSLKEYLOGFILE is set: TLS session secrets are written to %s; anyone who can read it can decrypt this traffic\n", name)
 	})
 	return keyLog.w
+}
+
+// openKeyLogWarn opens the key log named name and writes to stderr either
+// the warning that secrets are logged, or why they are not. It returns nil
+// when the file was refused.
+func openKeyLogWarn(name string, stderr io.Writer) *os.File {
+	f, err := openKeyLog(name)
+	if err != nil {
+		fmt.Fprintf(stderr, "tlsdefault: warning: SSLKEYLOGFILE is set, but %v; TLS secrets are not logged\n", err)
+		return nil
+	}
+	fmt.Fprintf(stderr, "tlsdefault: warning: SSLKEYLOGFILE is set: TLS session secrets are written to %q; anyone who can read it can decrypt this traffic\n", name)
+	return f
 }
 
 type lockedWriter struct {

@@ -55,6 +55,7 @@ func CheckCertificate(cert *tls.Certificate) error {
 type KeyPair struct {
 	CertFile, KeyFile string
 
+	password func() ([]byte, error) // WithKeyPassword, or nil
 	cur      atomic.Pointer[tls.Certificate]
 	next     atomic.Int64 // unix nanoseconds of the next check
 	mu       sync.Mutex   // held by the one goroutine that checks
@@ -72,8 +73,8 @@ type fileStamp struct {
 
 // LoadKeyPair reads the pair once; an error here is an error of the
 // constructor that was given the files.
-func LoadKeyPair(certFile, keyFile string, logger *log.Logger) (*KeyPair, error) {
-	kp := &KeyPair{CertFile: certFile, KeyFile: keyFile, interval: ReloadInterval, now: time.Now}
+func LoadKeyPair(certFile, keyFile string, logger *log.Logger, password func() ([]byte, error)) (*KeyPair, error) {
+	kp := &KeyPair{CertFile: certFile, KeyFile: keyFile, password: password, interval: ReloadInterval, now: time.Now}
 	if logger != nil {
 		kp.logf = logger.Printf
 	} else {
@@ -159,7 +160,7 @@ func (kp *KeyPair) load() (*tls.Certificate, error) {
 	if err != nil {
 		return nil, err
 	}
-	c, err := tls.X509KeyPair(certPEM, keyPEM)
+	c, err := x509KeyPair(certPEM, keyPEM, kp.KeyFile, kp.password)
 	if err != nil {
 		return nil, fmt.Errorf("WithKeyPairFiles: %s, %s: %w", kp.CertFile, kp.KeyFile, err)
 	}

@@ -21,7 +21,7 @@ func TestKeyPairReload(t *testing.T) {
 	certFile, keyFile := a.WriteFiles(t, dir)
 	synctest.Test(t, func(t *testing.T) {
 		var logBuf bytes.Buffer
-		kp, err := internal.LoadKeyPair(certFile, keyFile, log.New(&logBuf, "", 0))
+		kp, err := internal.LoadKeyPair(certFile, keyFile, log.New(&logBuf, "", 0), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -66,7 +66,7 @@ func TestKeyPairReload(t *testing.T) {
 
 func TestLoadKeyPairErrors(t *testing.T) {
 	dir := t.TempDir()
-	if _, err := internal.LoadKeyPair(filepath.Join(dir, "no.pem"), filepath.Join(dir, "no.key"), nil); err == nil || !strings.Contains(err.Error(), "no.pem") {
+	if _, err := internal.LoadKeyPair(filepath.Join(dir, "no.pem"), filepath.Join(dir, "no.key"), nil, nil); err == nil || !strings.Contains(err.Error(), "no.pem") {
 		t.Fatalf("missing files: %v", err)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tlsdefault/tlsdefault/capool"
+	"github.com/tlsdefault/tlsdefault/internal/legacyhook"
 )
 
 // Settings is what the options of tlsdefault (and of package legacy) write
@@ -34,9 +35,17 @@ type Settings struct {
 	MaxConns         int
 	ErrorLog         *log.Logger
 
-	// Legacy is set only by package legacy: the one way to go below the
-	// defaults.
-	Legacy *Legacy
+	// Legacy is set only by package legacy (legacy.Allow): the one way to
+	// go below the defaults. The root package only calls its methods.
+	Legacy legacyhook.Hook
+
+	// Certificate sources, application protocols, peer checks and key
+	// passwords (WithCertificateSource, WithALPN, WithPeerCheck,
+	// WithKeyPassword).
+	CertSource  CertSource
+	ALPN        []string
+	PeerChecks  []func(tls.ConnectionState) error
+	KeyPassword func() ([]byte, error)
 
 	// Errs collects the errors of options; constructors return them.
 	Errs []error

@@ -32,10 +32,12 @@
 // It does not enable RC4 (forbidden by RFC 7465; Go still implements it,
 // and this package will not ask for it), NULL, export or anonymous suites,
 // or TLS compression (Go has none). Certificate verification and host name
-// checking stay on, with the same chain policy as the defaults (RSA keys of
-// at least 2048 bits, EC keys of at least 256 bits, no SHA-1 signatures):
-// old protocol, not no security. There is no option in this package to
-// accept weak certificate chains; see "What Go cannot do" below.
+// checking stay on, with the chain policy of the defaults (EC keys of at
+// least 256 bits, no SHA-1 signatures) but one change: a peer in scope may
+// present RSA keys of 1024 bits or more ([MinRSABits]; OpenSSL's security
+// level 1, what Python's "@SECLEVEL=1" allows), since old appliances often
+// have one. Every other peer of the same client or server keeps the floor of
+// 2048 bits. Old protocol, not no security: see "What Go cannot do" below.
 //
 // # Go releases and GODEBUG
 //
@@ -44,27 +46,36 @@
 // tls10server=1, tlsrsakex=1 and tls3des=1. Those settings change only the
 // defaults used when tls.Config.MinVersion or CipherSuites is zero. Allow
 // sets both explicitly, so with Go 1.26 everything listed above works on
-// both sides without any GODEBUG setting, and no GODEBUG setting (nor a
-// later change of Go's defaults) changes what a config without Allow
+// both sides without any GODEBUG setting, and those settings (nor a later
+// change of Go's defaults) do not change what a config without Allow
 // accepts.
 //
-// One thing does need GODEBUG: SHA-1 handshake signatures in TLS 1.2. Since
-// Go 1.25 crypto/tls neither offers nor accepts the rsa_pkcs1_sha1 and
-// ecdsa_sha1 signature schemes in TLS 1.2 unless GODEBUG=tlssha1=1, and a
-// Go server then also refuses a TLS 1.2 client that sends no
-// signature_algorithms extension ("tls: missing signature_algorithms from
-// TLS 1.2 peer"). tls.Config has no field for this, and GODEBUG is
-// process-wide (it would weaken every TLS connection of the program, not
-// only those of one client), so a library must not set it and Allow does
-// not. A program that must talk TLS 1.2 to such a peer sets it itself, in
-// its main package:
+// One setting is different: tlssha1=1. Since Go 1.25 crypto/tls neither
+// offers nor accepts the rsa_pkcs1_sha1 and ecdsa_sha1 signature schemes in
+// TLS 1.2 unless GODEBUG=tlssha1=1, and a Go server then also refuses a TLS
+// 1.2 client that sends no signature_algorithms extension ("tls: missing
+// signature_algorithms from TLS 1.2 peer"). tls.Config has no field for
+// this: the setting is process-wide and makes every TLS 1.2 connection of
+// the program, with any peer, accept SHA-1 handshake signatures, whatever
+// the config says. So a library must not set it, Allow does not, and
+// package tlsdefault refuses it where it would weaken a config without
+// Allow: while the process runs with tlssha1=1 (from the GODEBUG
+// environment variable, or from the binary's default GODEBUG: a
+// "godebug tlssha1=1" line in the main module's go.mod or a
+// "//go:debug tlssha1=1" directive in the main package; the last setting
+// wins, and the environment over the default, as for the Go runtime),
+// every constructor of package tlsdefault without Allow returns an error
+// that names the setting. With Allow(ForHosts(...)) the constructor builds
+// and warns once (see [WarnTo] and [Quiet]) that the setting reaches every
+// host, not only those in scope. With Allow and no scope every peer is in
+// legacy mode anyway. The setting is read when the constructor runs.
 //
-//	//go:debug tlssha1=1
-//
-// or with a "godebug tlssha1=1" line in its go.mod, or GODEBUG=tlssha1=1 in
-// the environment. TLS 1.0 and 1.1 handshakes are not affected: their
-// signatures are MD5+SHA-1 (RSA) or SHA-1 (ECDSA) by definition, and Go
-// still makes and checks them.
+// A program that must talk TLS 1.2 to a peer that signs only with SHA-1
+// therefore sets tlssha1=1 itself and builds every TLS client and server
+// with Allow; better, it keeps that code in a process of its own, so that
+// its other connections are not weakened. TLS 1.0 and 1.1 handshakes are
+// not affected: their signatures are MD5+SHA-1 (RSA) or SHA-1 (ECDSA) by
+// definition, and Go still makes and checks them.
 //
 // # What Go cannot do
 //
@@ -81,9 +92,8 @@
 // which Allow enables); the SHA-384 CBC suites; certificate chains signed
 // with SHA-1 (crypto/x509 refuses to verify them since Go 1.18, and the
 // GODEBUG that brought them back was removed in Go 1.24); and RSA keys under
-// 1024 bits (refused by crypto/rsa unless GODEBUG=rsa1024min=0). Chains with
-// RSA keys of 1024 to 2047 bits are accepted by Go but refused by the chain
-// policy of tlsdefault, and Allow does not change that.
+// 1024 bits (refused by crypto/rsa unless GODEBUG=rsa1024min=0, and by the
+// chain policy of tlsdefault whatever GODEBUG says).
 //
 // # What it re-opens
 //
@@ -137,13 +147,25 @@
 //		legacy.Allow(legacy.ForHosts("billing.internal.example")),
 //	)
 //
-// On a client, a host out of scope is offered only the defaults (with
-// NewTransport and NewClient), and a legacy handshake with a ServerName out
-// of scope is refused (with ClientConfig, whose config is widened for every
-// host since it cannot tell hosts apart before the handshake). On a server
-// the scope is matched against the SNI name the client sends; clients that
-// send none are out of scope. A listener that must serve SNI-less old
-// clients needs Allow without ForHosts, ideally on its own port.
+// On a client, the config (from ClientConfig, and the TLSClientConfig of
+// NewTransport) is widened for every host, since crypto/tls cannot tell
+// hosts apart before the handshake, and its VerifyConnection refuses a
+// legacy handshake with a ServerName out of scope. The transport's own
+// dialler does better for direct connections: a host out of scope is
+// offered only the defaults. Through an HTTP proxy, net/http handshakes
+// with TLSClientConfig itself: a host in scope is reached, one out of scope
+// is offered the old versions too but refused if it picks one, and a host
+// dialled by IP address is out of scope (crypto/tls does not give the
+// verifier the address). On a server the scope is matched against the SNI
+// name the client sends; clients that send none, or a name that is not a
+// valid host name, are out of scope. A listener that must serve SNI-less
+// old clients needs Allow without ForHosts, ideally on its own port.
+//
+// The config a constructor returns is widened once, when it is built (a
+// scoped server's per handshake, for the names in scope, as long as its
+// MinVersion and CipherSuites hold the defaults). A change made to it
+// afterwards, such as a raised MinVersion or a shorter CipherSuites list,
+// is never undone, on either side.
 //
 // # Observation
 //
@@ -153,10 +175,14 @@
 //
 //   - once per peer, a warning on standard error ("tlsdefault: warning:
 //     legacy client handshake with old.example: TLS 1.0, ..."); [WarnTo]
-//     sends it elsewhere and [Quiet] turns it off;
+//     sends it elsewhere and [Quiet] turns it off. A name that is not made
+//     of the characters of host names (it may come from the peer, as the
+//     SNI name does) is quoted with Go escapes, and one Allow names at most
+//     256 peers: after that, one line says so and the rest are counted only;
 //   - every time, to the callbacks given with [OnHandshake];
 //   - every time, to the [Counter] given with [Observe], which keeps a total,
-//     the latest [Event], and a count per peer.
+//     the latest [Event], and a count per peer (for the [MaxPeers] peers
+//     seen most recently).
 //
 // When the counter stays at zero for long enough, the old peer is gone and
 // Allow can be deleted.

@@ -5,10 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
-	"net/netip"
-	"strings"
-	"sync"
 	"time"
 
 	"github.com/tlsdefault/tlsdefault"
@@ -40,8 +36,14 @@ import (
 // The same Option may be passed to several constructors; they then share
 // its observers and its record of peers already warned about.
 func Allow(scopes ...Scope) tlsdefault.Option {
+	opt, _ := internal.NewOption(allow(scopes).apply).(tlsdefault.Option)
+	return opt
+}
+
+// allow builds what the Option of Allow applies.
+func allow(scopes []Scope) *option {
 	var b builder
-	b.l = &internal.Legacy{}
+	b.m = &mode{}
 	for i, sc := range scopes {
 		if sc == nil {
 			b.errorf("Allow: scope %d is nil", i+1)
@@ -52,19 +54,18 @@ func Allow(scopes ...Scope) tlsdefault.Option {
 	if b.quiet && b.warn != nil {
 		b.errorf("Allow: Quiet and WarnTo contradict each other; give one of them")
 	}
-	b.l.Quiet = b.quiet
-	b.l.Warn = b.warn
-	return &option{l: b.l, errs: b.errs}
+	b.m.quiet = b.quiet
+	b.m.warn = b.warn
+	return &option{m: b.m, errs: b.errs}
 }
 
-// option is the tlsdefault.Option that Allow returns.
+// option is what the tlsdefault.Option that Allow returns applies.
 type option struct {
-	l    *internal.Legacy
+	m    *mode
 	errs []error
 }
 
-// Apply implements tlsdefault.Option.
-func (o *option) Apply(s *internal.Settings) {
+func (o *option) apply(s *internal.Settings) {
 	if len(o.errs) > 0 {
 		s.Errs = append(s.Errs, o.errs...)
 		return
@@ -73,7 +74,8 @@ func (o *option) Apply(s *internal.Settings) {
 		s.Errs = append(s.Errs, errors.New("legacy: Allow given more than once; give all scopes to a single legacy.Allow"))
 		return
 	}
-	s.Legacy = o.l
+	s.Legacy = o.m
+	o.m.warnGODEBUG()
 }
 
 // A Scope limits or observes the legacy mode of one [Allow]: [ForHosts]
@@ -86,7 +88,7 @@ type Scope interface {
 
 // builder collects what the scopes of one Allow say.
 type builder struct {
-	l     *internal.Legacy
+	m     *mode
 	errs  []error
 	quiet bool
 	warn  io.Writer
@@ -112,6 +114,20 @@ func (f scopeFunc) apply(b *builder) { f(b) }
 // "*" anywhere but as the whole first label, or a pattern directly below a
 // top-level domain ("*.com") is an error.
 //
+// A pattern directly below a public suffix is an error too, whether the
+// suffix is in the ICANN section of the Public Suffix List ("*.co.uk",
+// "*.com.au") or in its private section, where a hosting provider's
+// customers each own a name ("*.github.io", "*.s3.amazonaws.com"), and so
+// is a pattern whose every name is a public suffix by a wildcard rule of
+// the list ("*.kawasaki.jp"): one such pattern would open legacy mode to
+// hosts of unrelated owners. Name the domain of one owner instead
+// ("*.example.co.uk").
+//
+// Internationalised names may be given in Unicode or as punycode A-labels:
+// "bücher.example" is converted as browsers convert it (IDNA, UTS #46) and
+// matched as "xn--bcher-kva.example", the name that is dialled and sent as
+// SNI. A label that IDNA does not allow is an error that says why.
+//
 // On a client, the name is the host of the URL (or the address dialled);
 // a connection to a host out of scope offers only the defaults, and a
 // config from ClientConfig refuses a legacy handshake for a ServerName out
@@ -133,81 +149,9 @@ func ForHosts(names ...string) Scope {
 				b.errorf("ForHosts: %v", err)
 				continue
 			}
-			b.l.Hosts = append(b.l.Hosts, p)
+			b.m.hosts = append(b.m.hosts, p)
 		}
 	})
-}
-
-// normalizeHost checks a name or pattern of ForHosts and returns it in the
-// form internal.Legacy.Matches compares.
-func normalizeHost(name string) (string, error) {
-	if name == "" {
-		return "", errors.New("empty host name")
-	}
-	if strings.TrimSpace(name) != name || strings.ContainsAny(name, " \t\r\n") {
-		return "", fmt.Errorf("host name %q contains white space", name)
-	}
-	if strings.Contains(name, "://") || strings.Contains(name, "/") {
-		return "", fmt.Errorf("%q is not a host name (give the host of a URL, without scheme or path)", name)
-	}
-	if a, err := netip.ParseAddr(strings.TrimSuffix(strings.TrimPrefix(name, "["), "]")); err == nil {
-		if a.Zone() != "" {
-			return "", fmt.Errorf("IP address %q has a zone; give the address without it", name)
-		}
-		return a.Unmap().String(), nil
-	}
-	if strings.Contains(name, ":") {
-		return "", fmt.Errorf("%q has a port or is not a host name; give the host name without port", name)
-	}
-	n := strings.TrimSuffix(strings.ToLower(name), ".")
-	if rest, ok := strings.CutPrefix(n, "*."); ok {
-		if strings.Contains(rest, "*") {
-			return "", fmt.Errorf("pattern %q: only the whole first label may be \"*\", as in *.example.com", name)
-		}
-		if err := checkDNSName(rest); err != nil {
-			return "", fmt.Errorf("pattern %q: %v", name, err)
-		}
-		if !strings.Contains(rest, ".") {
-			return "", fmt.Errorf("pattern %q is too broad: it would match every host under a top-level domain; name the domain, as in *.example.com", name)
-		}
-		return n, nil
-	}
-	if strings.Contains(n, "*") {
-		return "", fmt.Errorf("pattern %q: only the whole first label may be \"*\", as in *.example.com", name)
-	}
-	if err := checkDNSName(n); err != nil {
-		return "", fmt.Errorf("host name %q: %v", name, err)
-	}
-	return n, nil
-}
-
-// checkDNSName checks a lower-case host name without trailing dot: labels
-// of 1 to 63 letters, digits, hyphens or underscores, not starting or
-// ending with a hyphen, 253 characters at most.
-func checkDNSName(n string) error {
-	if n == "" {
-		return errors.New("empty name")
-	}
-	if len(n) > 253 {
-		return errors.New("longer than 253 characters")
-	}
-	for label := range strings.SplitSeq(n, ".") {
-		if label == "" {
-			return errors.New("empty label")
-		}
-		if len(label) > 63 {
-			return fmt.Errorf("label %q is longer than 63 characters", label)
-		}
-		if label[0] == '-' || label[len(label)-1] == '-' {
-			return fmt.Errorf("label %q starts or ends with a hyphen", label)
-		}
-		for _, r := range label {
-			if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
-				return fmt.Errorf("character %q is not allowed in a host name", r)
-			}
-		}
-	}
-	return nil
 }
 
 // An Event describes one handshake that used a version or cipher suite
@@ -217,7 +161,9 @@ type Event struct {
 	// when it accepted the connection.
 	Side string
 	// Host is the server name dialled (client side) or the SNI name the
-	// client sent (server side; empty when it sent none).
+	// client sent (server side; empty when it sent none), as given: not
+	// necessarily a valid host name, and cut to 253 bytes followed by
+	// "..." when longer.
 	Host string
 	// RemoteAddr is the peer's address on the server side (host:port); it
 	// is empty on the client side.
@@ -231,30 +177,22 @@ type Event struct {
 }
 
 // String describes the event in one line, with the version and suite by
-// name.
+// name. The host name and address are printed as they are when they are
+// made of the characters of host names and addresses, and quoted with Go
+// escapes otherwise: the name comes from the peer.
 func (e Event) String() string {
-	peer := e.Host
+	var peer string
 	switch {
-	case peer == "":
-		peer = e.RemoteAddr
+	case e.Host != "" && e.RemoteAddr != "":
+		peer = peerText(e.Host) + " (" + peerText(e.RemoteAddr) + ")"
+	case e.Host != "":
+		peer = peerText(e.Host)
 	case e.RemoteAddr != "":
-		peer += " (" + e.RemoteAddr + ")"
-	}
-	if peer == "" {
+		peer = peerText(e.RemoteAddr)
+	default:
 		peer = "unknown peer"
 	}
 	return fmt.Sprintf("legacy %s handshake with %s: %s, %s", e.Side, peer, tls.VersionName(e.Version), tls.CipherSuiteName(e.CipherSuite))
-}
-
-func eventFrom(ev internal.Event) Event {
-	return Event{
-		Side:        ev.Side,
-		Host:        ev.Host,
-		RemoteAddr:  ev.RemoteAddr,
-		Version:     ev.Version,
-		CipherSuite: ev.CipherSuite,
-		Time:        time.Now(),
-	}
 }
 
 // OnHandshake calls f for every handshake that used a legacy version or
@@ -270,7 +208,7 @@ func OnHandshake(f func(Event)) Scope {
 			b.errorf("OnHandshake: nil function")
 			return
 		}
-		b.l.Observers = append(b.l.Observers, func(ev internal.Event) { f(eventFrom(ev)) })
+		b.m.observers = append(b.m.observers, f)
 	})
 }
 
@@ -283,20 +221,22 @@ func Observe(c *Counter) Scope {
 			b.errorf("Observe: nil *Counter")
 			return
 		}
-		b.l.Observers = append(b.l.Observers, func(ev internal.Event) { c.add(eventFrom(ev)) })
+		b.m.observers = append(b.m.observers, c.add)
 	})
 }
 
-// Quiet turns off the warning that legacy mode otherwise writes to
-// standard error the first time each peer uses it. Prefer [WarnTo] with
-// your own log, or an [OnHandshake] callback, to silence that is never
-// looked at.
+// Quiet turns off the warnings that legacy mode otherwise writes to
+// standard error: the first time each peer uses it, and, for a scoped
+// Allow, when the process runs with GODEBUG=tlssha1=1 (see the package
+// documentation). Prefer [WarnTo] with your own log, or an [OnHandshake]
+// callback, to silence that is never looked at.
 func Quiet() Scope {
 	return scopeFunc(func(b *builder) { b.quiet = true })
 }
 
-// WarnTo sends the once-per-peer warnings to w instead of standard error
-// (for example a log.Logger's Writer). w must be safe for concurrent use.
+// WarnTo sends the warnings (once per peer, and the GODEBUG=tlssha1=1
+// warning) to w instead of standard error (for example a log.Logger's
+// Writer). w must be safe for concurrent use.
 // A nil w is an error; use [Quiet] for no warnings.
 func WarnTo(w io.Writer) Scope {
 	return scopeFunc(func(b *builder) {
@@ -306,77 +246,4 @@ func WarnTo(w io.Writer) Scope {
 		}
 		b.warn = w
 	})
-}
-
-// A Counter counts legacy handshakes, per peer and in total, so that an
-// operator can see whether the old peer is still there and remove
-// [Allow] once it is gone. Give it to Allow with [Observe]. The zero value
-// is ready to use; a Counter must not be copied after first use.
-type Counter struct {
-	mu    sync.Mutex
-	n     int64
-	last  Event
-	peers map[string]PeerCount
-}
-
-// A PeerCount is what a [Counter] knows about one peer.
-type PeerCount struct {
-	// Count is the number of legacy handshakes with the peer.
-	Count int64
-	// Last is the latest of them.
-	Last Event
-}
-
-func (c *Counter) add(ev Event) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.n++
-	c.last = ev
-	if c.peers == nil {
-		c.peers = make(map[string]PeerCount)
-	}
-	key := peerKey(ev)
-	pc := c.peers[key]
-	pc.Count++
-	pc.Last = ev
-	c.peers[key] = pc
-}
-
-// peerKey names a peer: the host name when known, otherwise the remote
-// address without port.
-func peerKey(ev Event) string {
-	if ev.Host != "" {
-		return ev.Host
-	}
-	if ap, err := netip.ParseAddrPort(ev.RemoteAddr); err == nil {
-		return ap.Addr().Unmap().String()
-	}
-	return ev.RemoteAddr
-}
-
-// Count returns the number of legacy handshakes so far.
-func (c *Counter) Count() int64 {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.n
-}
-
-// Last returns the latest legacy handshake, and false if there was none.
-func (c *Counter) Last() (Event, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.last, c.n > 0
-}
-
-// Peers returns a snapshot of the counts per peer, keyed by host name (the
-// name dialled, or the SNI name received) or, for a client that sent no
-// SNI name, by its IP address.
-func (c *Counter) Peers() map[string]PeerCount {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	m := maps.Clone(c.peers)
-	if m == nil {
-		m = map[string]PeerCount{}
-	}
-	return m
 }

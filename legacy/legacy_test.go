@@ -836,9 +836,9 @@ func opensslServer(t *testing.T, openssl string, args ...string) string {
 }
 
 // TestOnlyLegacySetsTheGate checks that no non-test source of the module
-// outside package legacy creates an internal.Legacy or assigns a Legacy
-// field: the settings that go below the defaults are reachable only
-// through legacy.Allow.
+// outside package legacy creates a Legacy value, assigns a Legacy field or
+// implements the hook (internal/legacyhook): the settings that go below the
+// defaults are reachable only through legacy.Allow.
 func TestOnlyLegacySetsTheGate(t *testing.T) {
 	root, err := filepath.Abs("..")
 	if err != nil {
@@ -857,7 +857,7 @@ func TestOnlyLegacySetsTheGate(t *testing.T) {
 			}
 			return nil
 		}
-		if !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") || rel == filepath.Join("internal", "legacy.go") {
+		if !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
 			return nil
 		}
 		f, err := parser.ParseFile(fset, path, nil, 0)
@@ -876,6 +876,11 @@ func TestOnlyLegacySetsTheGate(t *testing.T) {
 		}
 		ast.Inspect(f, func(n ast.Node) bool {
 			switch x := n.(type) {
+			case *ast.FuncDecl:
+				// Only package legacy implements legacyhook.Hook.
+				if x.Recv != nil && (x.Name.Name == "ClientConfigFor" || x.Name.Name == "ServerConfigFor") {
+					t.Errorf("%s: method %s implements the legacy hook; only package legacy may", fset.Position(x.Pos()), x.Name.Name)
+				}
 			case *ast.CompositeLit:
 				if x.Type != nil && isLegacyType(x.Type) {
 					t.Errorf("%s: creates a Legacy value; only package legacy may", fset.Position(x.Pos()))

@@ -35,8 +35,10 @@ Environment:
     SSL_CERT_DIR     the system store's CA directories, colon-separated
     SSLKEYLOGFILE    append TLS session secrets to this file (mode 0600), for
                      Wireshark; a warning is printed when it is set
-    GODEBUG          tlssha1=1 lets --legacy peers use SHA-1 handshake
-                     signatures in TLS 1.2 (see 'tlsdefault get --help')
+    GODEBUG          tlssha1=1 makes every TLS 1.2 connection of the process
+                     accept SHA-1 handshake signatures, from any peer; the
+                     command then refuses to run without --legacy or
+                     --legacy-host (see 'tlsdefault get --help')
 
 Exit codes:
     0    success
@@ -78,9 +80,11 @@ With no trust flag the system store is trusted (SSL_CERT_FILE and
 SSL_CERT_DIR are honoured). Redirects are followed to https:// URLs only.
 A URL without a scheme is taken as https://.
 
-Legacy peers that need SHA-1 handshake signatures in TLS 1.2 also need
-GODEBUG=tlssha1=1 in the environment: crypto/tls refuses them otherwise, and
-the command does not turn that on for you.
+A TLS 1.2 peer that signs only with SHA-1 is out of reach unless the process
+runs with GODEBUG=tlssha1=1, which makes crypto/tls accept SHA-1 handshake
+signatures from every peer, not only that one: the command does not turn it
+on, refuses to run with it unless --legacy or --legacy-host is given, and
+warns with --legacy-host. Prefer upgrading the peer.
 
 Exit codes: 0 success, 1 TLS, verification or network failure, 2 usage,
 3 HTTP status 400 or more (the body is still written).

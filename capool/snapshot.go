@@ -1,0 +1,144 @@
+package capool
+
+import (
+	"bytes"
+	"crypto/x509"
+	"fmt"
+	"os"
+	"slices"
+)
+
+// maxSnapshotHashes bounds the distinct hashes one snapshot reads from a
+// hashed capath directory (a system store has a few hundred).
+const maxSnapshotHashes = 100000
+
+// CertPoolNow is [Pool.CertPoolFor] with, in addition, the CAs that the
+// pool's hashed capath directories hold now: each <hash> named in the
+// directory is looked up as [Pool.Verify] looks it up (<hash>.0, <hash>.1,
+// ... up to the first missing number; files cached by path, size and
+// modification time). Each CA read from a directory is added with a check
+// that runs when a chain ending at it is verified: the CA must still be in
+// the directory then, so that a CA deleted from it (file or link) is
+// refused from the next verification on, also by a pool taken earlier.
+//
+// It lets crypto/tls verify with a hashed capath as with any other trust
+// source (tls.Config.RootCAs or ClientCAs), with crypto/tls's own host name
+// check, alerts and resumption checks. A CA added to the directory later is
+// in the pools taken after it was added. For a pool that is not
+// [Pool.Lazy], it is CertPoolFor. Files that cannot be read are left out;
+// [Pool.Verify] reports them.
+func (p *Pool) CertPoolNow(usage x509.ExtKeyUsage) *x509.CertPool {
+	if !p.Lazy() {
+		return p.CertPoolFor(usage)
+	}
+	roots := p.basePoolFor(usage).Clone()
+	for _, d := range p.dirs {
+		for _, h := range d.hashes() {
+			certs, _ := d.lookup(h)
+			for _, pc := range certs {
+				own := pc.constraint
+				if pc.trust != nil && slices.Contains(tlsPurposes, usage) {
+					// As Verify: the trust settings for this purpose,
+					// exactly.
+					if !pc.trust.allows(usage) {
+						continue
+					}
+					own = nil
+				}
+				roots.AddCertWithConstraint(pc.cert, d.stillHas(pc.cert, own))
+			}
+		}
+	}
+	return roots
+}
+
+// hashes lists the distinct hashes of the certificate names (not CRLs) in
+// the directory now, in the order read.
+func (d *hashDir) hashes() []uint32 {
+	f, err := os.Open(d.path)
+	if err != nil {
+		return nil
+	}
+	names, _ := f.Readdirnames(-1)
+	f.Close()
+	seen := make(map[uint32]bool)
+	var out []uint32
+	for _, name := range names {
+		h, crl, ok := hashedName(name)
+		if !ok || crl || seen[h] || len(out) >= maxSnapshotHashes {
+			continue
+		}
+		seen[h] = true
+		out = append(out, h)
+	}
+	return out
+}
+
+// stillHas returns the constraint under which a CA read from d is added to
+// a snapshot: the CA must still be found in d, under its subject hash, and
+// then pass its own constraint, if any.
+func (d *hashDir) stillHas(cert *x509.Certificate, own func([]*x509.Certificate) error) func([]*x509.Certificate) error {
+	return func(chain []*x509.Certificate) error {
+		certs, _ := d.lookup(SubjectHash(cert))
+		found := false
+		for _, pc := range certs {
+			if bytes.Equal(pc.cert.Raw, cert.Raw) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return fmt.Errorf("capool: CA %q is no longer in capath %s", cert.Subject.String(), d.path)
+		}
+		if own != nil {
+			return own(chain)
+		}
+		return nil
+	}
+}
+
+// Removed reports whether cert was read from one of the pool's hashed
+// capath directories (by [Pool.Verify] or [Pool.CertPoolNow]) and is no
+// longer found there under its subject hash. A resumed TLS session carries
+// the chain verified when it began; Removed tells whether the CA that
+// anchored it has been deleted since, which the pools' own checks do not
+// see on resumption.
+func (p *Pool) Removed(cert *x509.Certificate) bool {
+	if !p.Lazy() || cert == nil {
+		return false
+	}
+	seen := false
+	for _, d := range p.dirs {
+		if d.hasRead(cert) {
+			seen = true
+			break
+		}
+	}
+	if !seen {
+		return false
+	}
+	h := SubjectHash(cert)
+	for _, d := range p.dirs {
+		certs, _ := d.lookup(h)
+		for _, pc := range certs {
+			if bytes.Equal(pc.cert.Raw, cert.Raw) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// hasRead reports whether cert is among the certificates read from d.
+func (d *hashDir) hasRead(cert *x509.Certificate) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, cf := range d.cache {
+		for _, pc := range cf.certs {
+			if bytes.Equal(pc.cert.Raw, cert.Raw) {
+				return true
+			}
+		}
+	}
+	return false
+}

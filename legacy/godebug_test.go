@@ -1,0 +1,120 @@
+package legacy_test
+
+import (
+	"net"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/tlsdefault/tlsdefault"
+	"github.com/tlsdefault/tlsdefault/internal/testpki"
+	"github.com/tlsdefault/tlsdefault/legacy"
+)
+
+// childEnv marks the test binary re-run by TestGODEBUGTLSSHA1 with a
+// GODEBUG of its own.
+const childEnv = "TLSDEFAULT_TEST_GODEBUG_CHILD"
+
+// GODEBUG=tlssha1=1 makes crypto/tls accept SHA-1 handshake signatures
+// from every peer, which no tls.Config field can undo: every constructor
+// without legacy.Allow refuses to build, naming the setting and the way
+// out; with a scoped legacy.Allow the constructor builds and warns that the
+// setting reaches every host. The setting is given to a child process (this
+// test binary, run again) in its environment, as a user would.
+func TestGODEBUGTLSSHA1(t *testing.T) {
+	if os.Getenv(childEnv) != "" {
+		godebugChild(t)
+		return
+	}
+	for _, tc := range []struct {
+		godebug string
+		refused bool
+	}{
+		{"tlssha1=1", true},
+		{"http2debug=0,tlssha1=1", true},
+		{"tlssha1=0,tlssha1=1", true}, // the last setting wins
+		{"tlssha1=1,tlssha1=0", false},
+		{"tlssha1=0", false},
+	} {
+		t.Run(tc.godebug, func(t *testing.T) {
+			cmd := exec.Command(os.Args[0], "-test.run=^TestGODEBUGTLSSHA1$", "-test.v")
+			cmd.Env = append(os.Environ(), "GODEBUG="+tc.godebug, childEnv+"="+map[bool]string{true: "refused", false: "allowed"}[tc.refused])
+			out, err := cmd.CombinedOutput()
+			if err != nil || !strings.Contains(string(out), "--- PASS: TestGODEBUGTLSSHA1") {
+				t.Fatalf("child with GODEBUG=%s: %v\n%s", tc.godebug, err, out)
+			}
+			t.Logf("child with GODEBUG=%s:\n%s", tc.godebug, out)
+		})
+	}
+}
+
+// godebugChild runs in the child process.
+func godebugChild(t *testing.T) {
+	refused := os.Getenv(childEnv) == "refused"
+	ca := testpki.NewCA(t)
+	cert := tlsdefault.WithCertificate(ca.Server(t).TLS())
+	constructors := []struct {
+		name  string
+		build func(opts ...tlsdefault.Option) error
+	}{
+		{"ClientConfig", func(opts ...tlsdefault.Option) error { _, err := tlsdefault.ClientConfig(opts...); return err }},
+		{"NewTransport", func(opts ...tlsdefault.Option) error { _, err := tlsdefault.NewTransport(opts...); return err }},
+		{"NewClient", func(opts ...tlsdefault.Option) error { _, err := tlsdefault.NewClient(opts...); return err }},
+		{"ServerConfig", func(opts ...tlsdefault.Option) error {
+			_, err := tlsdefault.ServerConfig(append(opts, cert)...)
+			return err
+		}},
+		{"Listen", func(opts ...tlsdefault.Option) error {
+			ln, err := tlsdefault.Listen("tcp", "127.0.0.1:0", append(opts, cert)...)
+			if err == nil {
+				ln.Close()
+			}
+			return err
+		}},
+		{"NewListener", func(opts ...tlsdefault.Option) error {
+			inner, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer inner.Close()
+			_, err = tlsdefault.NewListener(inner, append(opts, cert)...)
+			return err
+		}},
+	}
+	for _, c := range constructors {
+		err := c.build()
+		switch {
+		case refused && err == nil:
+			t.Errorf("%s without legacy.Allow built under GODEBUG=%s", c.name, os.Getenv("GODEBUG"))
+		case refused:
+			for _, want := range []string{"tlsdefault: ", "GODEBUG tlssha1=1", "the GODEBUG environment variable", "every peer", "remove tlssha1=1", "legacy.Allow(legacy.ForHosts("} {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("%s: error lacks %q: %v", c.name, want, err)
+				}
+			}
+		case err != nil:
+			t.Errorf("%s without legacy.Allow under GODEBUG=%s: %v", c.name, os.Getenv("GODEBUG"), err)
+		}
+
+		// A scoped Allow builds, and warns once per Allow that the
+		// setting reaches every host; an unscoped one covers every host
+		// anyway and builds without that warning.
+		warn := &syncBuffer{}
+		if err := c.build(legacy.Allow(legacy.ForHosts("old.test"), legacy.WarnTo(warn))); err != nil {
+			t.Errorf("%s with a scoped legacy.Allow: %v", c.name, err)
+		}
+		got := warn.String()
+		if refused && (!strings.Contains(got, "tlsdefault: warning: GODEBUG tlssha1=1 (from the GODEBUG environment variable)") ||
+			!strings.Contains(got, "every peer of this program, not only from the hosts of legacy.ForHosts") || strings.Count(got, "\n") != 1) {
+			t.Errorf("%s with a scoped legacy.Allow: want one warning that the setting reaches every host, got %q", c.name, got)
+		}
+		if !refused && got != "" {
+			t.Errorf("%s with a scoped legacy.Allow: warning without tlssha1=1: %q", c.name, got)
+		}
+		warn = &syncBuffer{}
+		if err := c.build(legacy.Allow(legacy.WarnTo(warn))); err != nil || warn.String() != "" {
+			t.Errorf("%s with legacy.Allow(): %v, warning %q", c.name, err, warn.String())
+		}
+	}
+}

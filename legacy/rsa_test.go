@@ -1,0 +1,142 @@
+package legacy_test
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tlsdefault/tlsdefault"
+	"github.com/tlsdefault/tlsdefault/internal/testpki"
+	"github.com/tlsdefault/tlsdefault/legacy"
+)
+
+// wantPolicyError checks that err carries a *tlsdefault.PolicyError about
+// an RSA key of 1024 bits.
+func wantPolicyError(t *testing.T, err error) {
+	t.Helper()
+	if err == nil {
+		t.Fatal("connected; want the RSA-1024 chain refused")
+	}
+	pe, ok := errors.AsType[*tlsdefault.PolicyError](err)
+	if !ok {
+		t.Fatalf("error does not contain a *tlsdefault.PolicyError: %v", err)
+	}
+	if !strings.Contains(pe.Error(), "1024 bits") {
+		t.Errorf("policy error does not name the key size: %v", pe)
+	}
+	t.Logf("refused: %v", err)
+}
+
+// A server in the scope of legacy.Allow may present an RSA key of 1024
+// bits (OpenSSL's security level 1), as old appliances do; a server out of
+// scope, through the same client, may not. The peer is openssl s_server
+// with an RSA-1024 leaf, at TLS 1.0 and at its newest version.
+func TestRSA1024InScopeOnly(t *testing.T) {
+	openssl := peer(t, "openssl")
+	ca := testpki.NewCA(t)
+	leaf := ca.Issue(t, testpki.RSABits(1024), testpki.Names("old.test", "new.test"))
+	certFile, keyFile := leaf.WriteFiles(t, t.TempDir())
+	tls10 := opensslServer(t, openssl, "-cert", certFile, "-key", keyFile, "-tls1", "-cipher", "DEFAULT:@SECLEVEL=0")
+	modern := opensslServer(t, openssl, "-cert", certFile, "-key", keyFile, "-cipher", "DEFAULT:@SECLEVEL=0")
+	scoped := []tlsdefault.Option{tlsdefault.WithCAData(ca.CertPEM()), legacy.Allow(legacy.ForHosts("old.test"), legacy.Quiet())}
+
+	t.Run("NewClient", func(t *testing.T) {
+		for _, srv := range []struct {
+			name, addr string
+			version    uint16
+		}{{"TLS1.0", tls10, tls.VersionTLS10}, {"modern", modern, tls.VersionTLS13}} {
+			t.Run(srv.name, func(t *testing.T) {
+				c := newClient(t, scoped...)
+				redirect(t, c, map[string]string{"old.test": srv.addr, "new.test": srv.addr})
+				resp, err := get(c, "https://old.test/")
+				if err != nil {
+					t.Fatalf("old.test is in scope: %v", err)
+				}
+				if resp.TLS.Version != srv.version || resp.TLS.PeerCertificates[0].PublicKeyAlgorithm.String() != "RSA" {
+					t.Errorf("old.test: %s with a %v key", tls.VersionName(resp.TLS.Version), resp.TLS.PeerCertificates[0].PublicKeyAlgorithm)
+				}
+				_, err = get(c, "https://new.test/")
+				if srv.version == tls.VersionTLS10 {
+					// Out of scope, new.test is offered only TLS 1.2 and
+					// later: refused before any certificate is seen.
+					wantLegacyRefusal(t, err)
+					return
+				}
+				wantPolicyError(t, err)
+			})
+		}
+	})
+
+	t.Run("ClientConfig", func(t *testing.T) {
+		// The config of ClientConfig is widened for every host, so the
+		// TLS 1.0 server is reached under both names: the chain policy
+		// still refuses the key of the one out of scope.
+		cfg, err := tlsdefault.ClientConfig(scoped...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dial := func(name string) (tls.ConnectionState, error) {
+			c := cfg.Clone()
+			c.ServerName = name
+			conn, err := tls.DialWithDialer(&net.Dialer{Timeout: 5 * time.Second}, "tcp", tls10, c)
+			if err != nil {
+				return tls.ConnectionState{}, err
+			}
+			defer conn.Close()
+			return conn.ConnectionState(), nil
+		}
+		cs, err := dial("old.test")
+		if err != nil {
+			t.Fatalf("old.test is in scope: %v", err)
+		}
+		if cs.Version != tls.VersionTLS10 {
+			t.Errorf("old.test: %s, want TLS 1.0", tls.VersionName(cs.Version))
+		}
+		_, err = dial("new.test")
+		wantPolicyError(t, err)
+	})
+
+	t.Run("without Allow", func(t *testing.T) {
+		c := newClient(t, tlsdefault.WithCAData(ca.CertPEM()))
+		redirect(t, c, map[string]string{"old.test": modern})
+		_, err := get(c, "https://old.test/")
+		wantPolicyError(t, err)
+	})
+}
+
+// On a server, a client whose SNI name is in scope may present an RSA-1024
+// client certificate; with another SNI name it is refused with a
+// *tlsdefault.PolicyError.
+func TestRSA1024ClientCertificateInScopeOnly(t *testing.T) {
+	ca := testpki.NewCA(t)
+	srvLeaf := ca.Server(t, "old.test", "new.test")
+	client := ca.Issue(t, testpki.RSABits(1024), testpki.Names("alice"), testpki.ExtKeyUsage(x509.ExtKeyUsageClientAuth))
+	cfg, err := tlsdefault.ServerConfig(tlsdefault.WithCertificate(srvLeaf.TLS()),
+		tlsdefault.WithClientAuth(tls.RequireAndVerifyClientCert), tlsdefault.WithCAData(ca.CertPEM()),
+		legacy.Allow(legacy.ForHosts("old.test"), legacy.Quiet()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		sni string
+		ok  bool
+	}{{"old.test", true}, {"new.test", false}} {
+		cli := &tls.Config{RootCAs: ca.Pool(), ServerName: tc.sni, Certificates: []tls.Certificate{client.TLS()}}
+		err := serverHandshake(t, cfg, cli)
+		if tc.ok {
+			if err != nil {
+				t.Errorf("SNI %s is in scope: %v", tc.sni, err)
+			}
+			continue
+		}
+		if err == nil {
+			t.Errorf("SNI %s is out of scope, but its RSA-1024 client certificate was accepted", tc.sni)
+			continue
+		}
+		wantPolicyError(t, err)
+	}
+}
