@@ -19,8 +19,6 @@ import (
 // read, then every file of SSL_CERT_DIR (colon-separated) or of
 // systemCertDirs, except symbolic links within the same directory.
 
-// systemListable reports whether the system store can be listed here.
-const systemListable = true
 
 func certDirs() []string {
 	if runtime.GOOS == "android" {
