@@ -43,8 +43,10 @@
 // session cache, so a second connection to a host resumes the session. The
 // transport speaks HTTP/1.1 and HTTP/2, with health-checking pings on idle
 // HTTP/2 connections. Failed handshakes come back as [*HandshakeError],
-// which says which side refused what and what to do, and still wraps the
-// errors of crypto/tls and crypto/x509 for errors.As.
+// whose [Cause] classifies the failure and whose Reason says which side
+// refused what and what to do, and which still wraps the errors of
+// crypto/tls and crypto/x509 for errors.As; [Diagnose] classifies the error
+// of a handshake made with [ClientConfig] and tls.Dial.
 //
 // Server side ([ServerConfig], [Listen], [NewListener]; Python's
 // Purpose.CLIENT_AUTH): ALPN "h2" and "http/1.1"; no client certificates

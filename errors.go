@@ -99,7 +99,8 @@ const (
 
 	// CauseTimeout: the handshake did not complete within the handshake
 	// timeout (WithHandshakeTimeout, http.Transport.TLSHandshakeTimeout).
-	// Err is ErrHandshakeTimeout.
+	// Err is ErrHandshakeTimeout (from Diagnose, the connection's
+	// deadline error).
 	CauseTimeout
 	// CausePlainHTTP: the peer answered in plain HTTP, not TLS.
 	CausePlainHTTP
@@ -220,7 +221,9 @@ type HandshakeError struct {
 	Certificate *x509.Certificate
 	// Reason explains the failure and what to do about it, for people.
 	Reason string
-	// Err is the error from crypto/tls (or ErrHandshakeTimeout).
+	// Err is the error from crypto/tls; for CauseTimeout it is
+	// ErrHandshakeTimeout (from Diagnose: the deadline error of the
+	// connection).
 	Err error
 
 	alert    tls.AlertError

@@ -38,7 +38,9 @@ import (
 // suite" as well as "a client certificate is required", is CauseAlert
 // here, while NewClient, which watches the handshake, tells them apart.
 // The name dialled is taken from the error where it says it; Host is
-// otherwise empty.
+// otherwise empty. Over TLS 1.3 a server refuses the client certificate
+// after the client's side of the handshake is done: that refusal is the
+// error of the first Read (or Write), and Diagnose classifies it as well.
 func Diagnose(err error) *HandshakeError {
 	if err == nil {
 		return nil
@@ -74,6 +76,8 @@ type diagInfo struct {
 	watched       bool
 	certRequested bool // the server sent a CertificateRequest
 	certSent      bool // and this client answered with a certificate
+	certWithheld  bool // this client has certificates, none of them for the CAs the server named
+	acceptableCAs []string
 	afterFinished bool // the failure came after the client's Finished (TLS 1.3)
 	serverHello   bool // the server's ServerHello arrived
 	version       uint16
@@ -246,6 +250,11 @@ func classify(err error, in diagInfo) *HandshakeError {
 		return set(peer, CauseTimeout, "the server accepted the connection but did not complete the handshake within %s; it may be overloaded, behind a firewall that drops TLS, or not a TLS server (one that waits for the client to speak); check the port, or give more time (WithHandshakeTimeout)", in.timeout)
 	}
 
+	if !in.watched && in.side == "client" && errors.Is(err, os.ErrDeadlineExceeded) {
+		// Diagnose: a deadline of the connection, which its caller set.
+		return set(peer, CauseTimeout, "the server did not complete the handshake before the connection's deadline; it may be overloaded, behind a firewall that drops TLS, or not a TLS server; check the port, or give more time")
+	}
+
 	switch {
 	case errors.As(err, &check):
 		return set(self, CausePeerCheck, "the check given with WithPeerCheck refused the %s: %s", peer, safetext.Escape(check.Err.Error(), 512))
@@ -321,7 +330,7 @@ func classify(err error, in diagInfo) *HandshakeError {
 			if in.certSent {
 				return set(peer, CauseClientCertRefused, "the server closed the connection after this client sent its certificate, without saying why: it most likely refused the certificate; check that the server trusts the CA that issued it and that it is a valid client certificate")
 			}
-			return set(peer, CauseClientCertRequired, "the server asked for a client certificate, this client had none, and the server closed the connection: it requires one; give it with WithCertificate or WithKeyPairFiles")
+			return set(peer, CauseClientCertRequired, "the server asked for a client certificate, %s, and the server closed the connection: it requires one; %s", noCertWords(in), noCertFix(in))
 		}
 		if in.side == "server" {
 			return set(peer, CausePeerClosed, "the client closed the connection during the handshake, without an alert; it may not trust this server's certificate, or it gave up (a scanner, a health check that only connects)")
@@ -436,11 +445,14 @@ func classifyAlert(he *HandshakeError, in diagInfo, peer, self string) *Handshak
 	case alertProtocolVersion:
 		return classifyVersion(he, in, peer, self, false)
 	case alertCertificateRequired:
+		if in.watched && in.certRequested {
+			return set(peer, CauseClientCertRequired, "the server requires a client certificate, and %s; %s", noCertWords(in), noCertFix(in))
+		}
 		return set(peer, CauseClientCertRequired, "the server requires a client certificate and none was sent; give one with WithCertificate or WithKeyPairFiles")
 	case alertHandshakeFailure, alertInsufficientSecurity:
 		switch {
 		case in.watched && in.certRequested && !in.certSent:
-			return set(peer, CauseClientCertRequired, "the server asked for a client certificate, this client had none to give, and the server refused the handshake (%s): it requires one; give it with WithCertificate or WithKeyPairFiles", name)
+			return set(peer, CauseClientCertRequired, "the server asked for a client certificate, %s, and the server refused the handshake (%s): it requires one; %s", noCertWords(in), name, noCertFix(in))
 		case in.watched && in.certRequested:
 			return set(peer, CauseClientCertRefused, "the server refused the handshake (%s) after this client sent its certificate: it most likely refused the certificate; check that the server trusts the CA that issued it", name)
 		case in.watched && in.serverHello:
@@ -451,7 +463,12 @@ func classifyAlert(he *HandshakeError, in diagInfo, peer, self string) *Handshak
 		return set(peer, CauseAlert, "the server refused the handshake (%s): either it accepts none of the cipher suites this client offered (%s), or it requires a client certificate and none was sent; NewClient tells these apart", name, suiteSummary(in))
 	case alertBadCertificate, alertUnsupportedCert, alertCertificateRevoked, alertCertificateExpired, alertCertificateUnknown, alertUnknownCA, alertAccessDenied:
 		if in.watched && in.certRequested && !in.certSent {
-			return set(peer, CauseClientCertRequired, "the server asked for a client certificate, this client had none to give, and the server refused the handshake (%s): it requires one; give it with WithCertificate or WithKeyPairFiles", name)
+			return set(peer, CauseClientCertRequired, "the server asked for a client certificate, %s, and the server refused the handshake (%s): it requires one; %s", noCertWords(in), name, noCertFix(in))
+		}
+		if !in.watched && a == alertBadCertificate {
+			// crypto/tls servers send bad_certificate also for a
+			// missing certificate over TLS 1.2.
+			return set(peer, CauseClientCertRefused, "the server refused this client's certificate (%s), or requires one and none was sent; %s", name, refusedAdvice(a))
 		}
 		return set(peer, CauseClientCertRefused, "the server refused this client's certificate (%s); %s", name, refusedAdvice(a))
 	case alertNoApplicationProto:
@@ -462,6 +479,37 @@ func classifyAlert(he *HandshakeError, in diagInfo, peer, self string) *Handshak
 		return set(peer, CausePeerClosed, "the server closed the handshake (%s)", name)
 	}
 	return set(peer, CauseAlert, "the server sent the alert %q", name)
+}
+
+// noCertWords says why no client certificate was sent.
+func noCertWords(in diagInfo) string {
+	if in.certWithheld {
+		return "and none of this client's certificates was issued by a CA it names (" + caList(in.acceptableCAs) + "), so none was sent"
+	}
+	return "this client had none to give"
+}
+
+func noCertFix(in diagInfo) string {
+	if in.certWithheld {
+		return "use a certificate issued by one of those CAs"
+	}
+	return "give it with WithCertificate or WithKeyPairFiles"
+}
+
+// caList quotes at most three CA names the server sent.
+func caList(names []string) string {
+	if len(names) == 0 {
+		return "none named"
+	}
+	var q []string
+	for i, n := range names {
+		if i == 3 {
+			q = append(q, fmt.Sprintf("and %d more", len(names)-3))
+			break
+		}
+		q = append(q, safetext.QuoteN(n, 128))
+	}
+	return strings.Join(q, ", ")
 }
 
 func refusedAdvice(a tls.AlertError) string {
@@ -733,9 +781,11 @@ func suiteSummary(in diagInfo) string {
 	return "ECDHE key exchange with AES-GCM or ChaCha20-Poly1305"
 }
 
+// orNone describes the trust sources, or says they are as configured when
+// the classifier was not told (Diagnose).
 func orNone(s string) string {
 	if s == "" {
-		return "no trust source"
+		return "as configured"
 	}
 	return s
 }

@@ -253,6 +253,13 @@ func TestCauseClient(t *testing.T) {
 		{name: "client-cert-refused", server: tlsServer(&tls.Config{ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: other.Pool(), Certificates: []tls.Certificate{ca.Server(t).TLS()}}),
 			opts: []tlsdefault.Option{trustCA, tlsdefault.WithCertificate(expiredClientCert)}, cause: tlsdefault.CauseClientCertRefused, side: "server",
 			check: func(t *testing.T, he *tlsdefault.HandshakeError) { asAlert(t, he) }},
+		{name: "client-cert-withheld", server: tlsServer(&tls.Config{ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: other.Pool(), Certificates: []tls.Certificate{ca.Server(t).TLS()}}),
+			opts: []tlsdefault.Option{trustCA, tlsdefault.WithCertificate(ca.Client(t, "not for that server").TLS())}, cause: tlsdefault.CauseClientCertRequired, side: "server",
+			check: func(t *testing.T, he *tlsdefault.HandshakeError) {
+				if !strings.Contains(he.Reason, "none of this client's certificates was issued by a CA it names") || !strings.Contains(he.Reason, other.Cert.Subject.CommonName) {
+					t.Errorf("the reason does not say the certificate was withheld for the CA named: %s", he.Reason)
+				}
+			}},
 		{name: "client-cert-accepted-is-no-error", server: tlsServer(&tls.Config{ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: other.Pool(), Certificates: []tls.Certificate{ca.Server(t).TLS()}}),
 			opts: []tlsdefault.Option{trustCA, tlsdefault.WithCertificate(otherClientCert)}, cause: -1},
 		{name: "plain-http", versions: []uint16{0}, server: func(uint16) string {
@@ -335,6 +342,17 @@ func TestDiagnoseTLSDial(t *testing.T) {
 	he := tlsdefault.Diagnose(err)
 	if he == nil || he.Cause != tlsdefault.CauseExpired {
 		t.Fatalf("Diagnose(%v) = %v", err, he)
+	}
+	// A silent server and a deadline on the connection.
+	silent := rawServer(t, func(c net.Conn) { c.Read(make([]byte, 4096)); time.Sleep(time.Second) })
+	raw, err := net.Dial("tcp", silent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	raw.SetDeadline(time.Now().Add(200 * time.Millisecond))
+	if he := tlsdefault.Diagnose(tls.Client(raw, cfg).Handshake()); he == nil || he.Cause != tlsdefault.CauseTimeout || !errors.Is(he, os.ErrDeadlineExceeded) {
+		t.Errorf("Diagnose of a handshake past the connection's deadline = %v", he)
 	}
 	if tlsdefault.Diagnose(nil) != nil {
 		t.Error("Diagnose(nil) is not nil")

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"net"
+	"strings"
 	"testing"
 	"time"
 
@@ -191,4 +192,54 @@ func TestTLSTextPatterns(t *testing.T) {
 			t.Fatalf("tlsText of unrelated text = %d", got)
 		}
 	})
+}
+
+func TestCauseNames(t *testing.T) {
+	seen := map[string]Cause{}
+	for c := CauseUnknown; c < numCauses; c++ {
+		n := c.String()
+		if n == "" || strings.HasPrefix(n, "Cause(") {
+			t.Errorf("Cause %d has no name", int(c))
+		}
+		if d, ok := seen[n]; ok {
+			t.Errorf("Cause %d and %d share the name %q", int(d), int(c), n)
+		}
+		seen[n] = c
+	}
+	if got := Cause(999).String(); got != "Cause(999)" {
+		t.Errorf("Cause(999).String() = %q", got)
+	}
+}
+
+// TestDiagnoseUnwatched: Diagnose sees only the error; the alerts that can
+// mean a missing client certificate as well as something else say both,
+// and never name legacy.
+func TestDiagnoseUnwatched(t *testing.T) {
+	ca := testpki.NewCA(t)
+	for _, tc := range []struct {
+		name  string
+		suite []uint16
+		auth  tls.ClientAuthType
+		cause Cause
+	}{
+		{"tls1.2 missing certificate", nil, tls.RequireAnyClientCert, CauseAlert},
+		{"tls1.2 no common suite", []uint16{tls.TLS_RSA_WITH_AES_128_CBC_SHA}, tls.NoClientCert, CauseAlert},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg, err := ClientConfig(WithCAData(ca.CertPEM()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg.ServerName, cfg.MaxVersion = "localhost", tls.VersionTLS12
+			server := &tls.Config{Certificates: []tls.Certificate{ca.Server(t).TLS()}, ClientAuth: tc.auth, CipherSuites: tc.suite, MaxVersion: tls.VersionTLS12}
+			cerr, _ := pipeHandshake(t, cfg, server)
+			he := Diagnose(cerr)
+			if he == nil || he.Cause != tc.cause {
+				t.Fatalf("Diagnose(%v) = %v, want cause %v", cerr, he, tc.cause)
+			}
+			if !strings.Contains(he.Reason, "client certificate") || strings.Contains(he.Reason, "legacy") {
+				t.Errorf("the reason does not give both readings, or names legacy: %s", he.Reason)
+			}
+		})
+	}
 }

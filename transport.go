@@ -191,7 +191,7 @@ func (c *client) verifyPeer(_ [][]byte, chains [][]*x509.Certificate) error {
 	}
 	minRSA := internal.MinRSABits
 	if c.legacy != nil {
-		minRSA = 0 // crypto/x509's own floor; verify applies the host's
+		minRSA = legacyhook.MinRSABitsFloor // the lowest legacy mode allows; verify applies the host's
 	}
 	if err := checkChains("server", chains, minRSA); err != nil {
 		return &tls.CertificateVerificationError{UnverifiedCertificates: chains[0][:1], Err: err}
@@ -392,6 +392,7 @@ func (c *client) dialTLS(t *http.Transport) func(ctx context.Context, network, a
 				side: "client", host: hostForMessage(host, name), trust: c.trust, pool: c.pool, minVersion: cfg.MinVersion,
 				legacy: c.legacy != nil, legacyScoped: c.legacy != nil && c.legacy.Scoped(), inScope: inLegacy,
 				watched: true, certRequested: w.requested, certSent: w.sent, afterFinished: w.afterFinished,
+				certWithheld: w.withheld, acceptableCAs: w.acceptable,
 				serverHello: cs.Version != 0, version: cs.Version,
 				timedOut: ctx.Err() != nil, timeout: t.TLSHandshakeTimeout,
 			})

@@ -3,6 +3,8 @@ package tlsdefault
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509/pkix"
+	"encoding/asn1"
 	"errors"
 	"io"
 	"net"
@@ -16,6 +18,8 @@ import (
 type handshakeWatch struct {
 	requested     bool
 	sent          bool
+	withheld      bool     // the client has certificates, and none suited the request
+	acceptable    []string // the CAs the server named, as text (the peer's: quote it)
 	afterFinished bool
 }
 
@@ -26,6 +30,15 @@ func (w *handshakeWatch) getClientCertificate(cfg *tls.Config) func(*tls.Certifi
 	inner, certs := cfg.GetClientCertificate, cfg.Certificates
 	return func(cri *tls.CertificateRequestInfo) (*tls.Certificate, error) {
 		w.requested = true
+		w.acceptable = w.acceptable[:0]
+		for _, der := range cri.AcceptableCAs {
+			var rdn pkix.RDNSequence
+			if rest, err := asn1.Unmarshal(der, &rdn); err == nil && len(rest) == 0 {
+				var n pkix.Name
+				n.FillFromRDNSequence(&rdn)
+				w.acceptable = append(w.acceptable, n.String())
+			}
+		}
 		var cert *tls.Certificate
 		var err error
 		if inner != nil {
@@ -42,6 +55,7 @@ func (w *handshakeWatch) getClientCertificate(cfg *tls.Config) func(*tls.Certifi
 			cert = new(tls.Certificate) // none: crypto/tls sends an empty Certificate message
 		}
 		w.sent = err == nil && len(cert.Certificate) > 0
+		w.withheld = err == nil && !w.sent && (inner != nil || len(certs) > 0)
 		return cert, err
 	}
 }
