@@ -2,7 +2,6 @@
 
 package capool
 
-
 // listSystemRoots lists nothing here: on macOS and Windows the platform
 // verifier holds the roots; other systems have no store of files.
 func listSystemRoots() ([]entry, []error) { return nil, nil }

@@ -83,3 +83,18 @@ func TestUnchanged(t *testing.T) {
 		t.Error("nil is unchanged")
 	}
 }
+
+func TestReadFileHead(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "f")
+	os.WriteFile(p, []byte("0123456789"), 0o600)
+	if got, fi, err := ReadFileHead(p, 4); err != nil || string(got) != "0123" || fi.Size() != 10 {
+		t.Errorf("ReadFileHead(4) = %q, %v", got, err)
+	}
+	if got, _, err := ReadFileHead(p, 100); err != nil || string(got) != "0123456789" {
+		t.Errorf("ReadFileHead(100) = %q, %v", got, err)
+	}
+	if _, _, err := ReadFileHead(dir, 4); !errors.Is(err, ErrIsDir) {
+		t.Errorf("directory: %v", err)
+	}
+}
