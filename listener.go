@@ -46,6 +46,16 @@ type server struct {
 // WithClientAuth asks for them (then verified against the trust options,
 // with the same chain policy as on the client side).
 //
+// Client certificates are verified by crypto/tls itself, so that a client
+// refused gets crypto/tls's alert (unknown_ca, certificate_expired), also
+// with a hashed WithCAPath: its CAs are read into ClientCAs again for each
+// handshake, by GetConfigForClient (a CA added to the directory is trusted
+// at the next handshake, a CA deleted refused). The chain policy is
+// applied by both VerifyPeerCertificate and VerifyConnection, and an
+// unverified client certificate is refused even if ClientAuth is lowered:
+// no single field assignment makes the config accept a client certificate
+// that crypto/tls with the same ClientCAs refuses.
+//
 // The certificate comes from WithCertificate, WithKeyPairFiles or
 // WithCertificateSource; a key that does not match, or a key below the
 // floor, is an error here, not at the first handshake. With none of them,
@@ -225,6 +235,11 @@ func (srv *server) verifyPeer(raw [][]byte, chains [][]*x509.Certificate) error 
 	if len(chains) == 0 {
 		return errors.New("tlsdefault: the client's certificate was not verified")
 	}
+	live, err := liveChains(srv.pool, chains, "client")
+	if err != nil {
+		return &tls.CertificateVerificationError{UnverifiedCertificates: chains[0][:1], Err: err}
+	}
+	chains = live
 	minRSA := internal.MinRSABits
 	if srv.legacy != nil {
 		minRSA = legacyhook.MinRSABitsFloor // the lowest legacy mode allows; verify applies the SNI name's
@@ -246,11 +261,9 @@ func (srv *server) verify(cs tls.ConnectionState) error {
 		if len(chains) == 0 {
 			return errors.New("tlsdefault: the client's certificate was not verified")
 		}
-		if cs.DidResume {
-			var err error
-			if chains, err = liveChains(srv.pool, chains, "client"); err != nil {
-				return &tls.CertificateVerificationError{UnverifiedCertificates: cs.PeerCertificates, Err: err}
-			}
+		chains, err := liveChains(srv.pool, chains, "client")
+		if err != nil {
+			return &tls.CertificateVerificationError{UnverifiedCertificates: cs.PeerCertificates, Err: err}
 		}
 		minRSA := internal.MinRSABits
 		if srv.legacy != nil {

@@ -117,10 +117,6 @@ type xpools struct {
 	// byPurpose holds, when some entry has trust settings, the pool for
 	// server and client authentication with the settings applied.
 	byPurpose map[x509.ExtKeyUsage]*x509.CertPool
-
-	// now keeps the last CertPoolNow result per purpose.
-	nowMu sync.Mutex
-	now   map[x509.ExtKeyUsage]*nowPool
 }
 
 // Load reads every source given in src and merges them into one Pool;

@@ -2,98 +2,98 @@ package capool
 
 import (
 	"crypto/x509"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
-	"time"
 )
 
-// age sets dir's times in the past, out of CertPoolNow's racy window.
-func age(t *testing.T, dir string) {
+func writeHashed(t *testing.T, dir string, ca *testCA) string {
 	t.Helper()
-	old := time.Now().Add(-time.Minute)
-	if err := os.Chtimes(dir, old, old); err != nil {
+	p := filepath.Join(dir, fmt.Sprintf("%08x.0", SubjectHash(ca.cert)))
+	if err := os.WriteFile(p, pemOf(ca.cert), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	return p
 }
 
-// TestCertPoolNowKeepsItsSnapshot: the directory is read once while it is
-// unchanged; a CA added (a new name) is in the next pool, a CA deleted is
-// refused also by a pool taken before, and a file rewritten in place fails
-// closed until the directory changes.
-func TestCertPoolNowKeepsItsSnapshot(t *testing.T) {
-	a, b := newCAOwnKey(t, "Now A"), newCAOwnKey(t, "Now B")
-	leafA, leafB := a.issue(t, "a.now.test", false), b.issue(t, "b.now.test", false)
+func verifyWith(roots *x509.CertPool, leaf *testCA) error {
+	_, err := leaf.cert.Verify(x509.VerifyOptions{Roots: roots, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}})
+	return err
+}
+
+// CertPoolNow holds the CAs of a hashed directory as it is when called; a
+// CA deleted later is refused also by a pool taken before, and Removed
+// says so; a CA added later is in the pools taken after.
+func TestCertPoolNow(t *testing.T) {
+	a, b := newCA(t, "snapshot A"), newCA(t, "snapshot B")
+	leafA, leafB := a.issue(t, "a.test", false), b.issue(t, "b.test", false)
 	dir := t.TempDir()
-	writeFile(t, filepath.Join(dir, "a.pem"), pemOf(a.cert))
-	if err := Rehash(dir); err != nil {
-		t.Fatal(err)
-	}
-	age(t, dir)
+	fileA := writeHashed(t, dir, a)
 	p, err := Load(Sources{CAPath: dir})
 	if err != nil {
 		t.Fatal(err)
 	}
-	trusts := func(pool *x509.CertPool, leaf *testCA) bool {
-		_, err := leaf.cert.Verify(x509.VerifyOptions{Roots: pool, DNSName: leaf.cert.DNSNames[0]})
-		return err == nil
+	if !p.Lazy() {
+		t.Fatal("pool of a hashed directory is not lazy")
 	}
-	first := p.CertPoolNow(x509.ExtKeyUsageServerAuth)
-	if !trusts(first, leafA) {
-		t.Fatal("CA of the directory not in CertPoolNow")
+	if err := verifyWith(p.CertPoolFor(x509.ExtKeyUsageServerAuth), leafA); err == nil {
+		t.Fatal("CertPoolFor holds a hashed CA; the test assumes it does not")
 	}
-	if c := p.x.now[x509.ExtKeyUsageServerAuth]; c == nil {
-		t.Fatal("snapshot of an unchanged directory not kept")
+	before := p.CertPoolNow(x509.ExtKeyUsageServerAuth)
+	if err := verifyWith(before, leafA); err != nil {
+		t.Fatalf("CA in the directory: %v", err)
 	}
-	kept := p.x.now[x509.ExtKeyUsageServerAuth].pool
-	if again := p.CertPoolNow(x509.ExtKeyUsageServerAuth); !trusts(again, leafA) || p.x.now[x509.ExtKeyUsageServerAuth].pool != kept {
-		t.Error("unchanged directory read again")
+	if err := verifyWith(before, leafB); err == nil {
+		t.Fatal("CA not in the directory accepted")
 	}
-
-	// Added: in the next pool.
-	writeFile(t, filepath.Join(dir, "b.pem"), pemOf(b.cert))
-	if err := Rehash(dir); err != nil {
+	if p.Removed(a.cert) || p.Removed(b.cert) {
+		t.Fatal("Removed reports a CA that is there, or was never there")
+	}
+	writeHashed(t, dir, b)
+	if err := os.Remove(fileA); err != nil {
 		t.Fatal(err)
 	}
-	if !trusts(p.CertPoolNow(x509.ExtKeyUsageServerAuth), leafB) {
-		t.Error("CA added to the directory not in the next CertPoolNow")
+	if err := verifyWith(before, leafA); err == nil {
+		t.Fatal("a pool taken before accepted a CA deleted since")
 	}
-	age(t, dir)
-	withB := p.CertPoolNow(x509.ExtKeyUsageServerAuth)
-
-	// Deleted: refused by the pools taken before.
-	os.Remove(filepath.Join(dir, "b.pem"))
-	if trusts(withB, leafB) || trusts(first, leafB) {
-		t.Error("deleted CA still trusted by an earlier pool")
+	if !p.Removed(a.cert) {
+		t.Fatal("Removed does not report the deleted CA")
 	}
-	if err := Rehash(dir); err != nil {
+	after := p.CertPoolNow(x509.ExtKeyUsageServerAuth)
+	if err := verifyWith(after, leafB); err != nil {
+		t.Fatalf("CA added to the directory: %v", err)
+	}
+	if err := verifyWith(after, leafA); err == nil {
+		t.Fatal("deleted CA accepted by a new pool")
+	}
+	// A pool without a hashed directory: CertPoolNow is CertPoolFor.
+	q, err := Load(Sources{CAData: pemOf(a.cert)})
+	if err != nil {
 		t.Fatal(err)
 	}
-	age(t, dir)
-
-	// Rewritten in place, the directory unchanged: the old CA is refused
-	// and the new one not yet trusted (fails closed) ...
-	p.CertPoolNow(x509.ExtKeyUsageServerAuth)
-	c := newCAOwnKeyName(t, a) // the same name, so the same hash and link
-
-	leafC := c.issue(t, "c.now.test", false)
-	if err := os.WriteFile(filepath.Join(dir, "a.pem"), pemOf(c.cert), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	now := p.CertPoolNow(x509.ExtKeyUsageServerAuth)
-	if trusts(now, leafA) {
-		t.Error("CA rewritten in place still trusted")
-	}
-	// ... and trusted once the directory changes.
-	writeFile(t, filepath.Join(dir, "touch"), nil)
-	if !trusts(p.CertPoolNow(x509.ExtKeyUsageServerAuth), leafC) {
-		t.Error("CA rewritten in place not trusted after the directory changed")
+	if err := verifyWith(q.CertPoolNow(x509.ExtKeyUsageServerAuth), leafA); err != nil || q.Removed(a.cert) {
+		t.Fatalf("eager pool: %v, removed %v", err, q.Removed(a.cert))
 	}
 }
 
-// newCAOwnKeyName makes a CA with the subject of like and a key of its own.
-func newCAOwnKeyName(t *testing.T, like *testCA) *testCA {
-	t.Helper()
-	o := newCAOwnKey(t, like.cert.Subject.CommonName)
-	return o
+// Reading a directory for a snapshot costs a stat of the directory while
+// it is unchanged.
+func BenchmarkCertPoolNow(b *testing.B) {
+	dir := b.TempDir()
+	for i := range 50 {
+		ca := newCA(b, fmt.Sprintf("bench CA %d", i))
+		p := filepath.Join(dir, fmt.Sprintf("%08x.0", SubjectHash(ca.cert)))
+		if err := os.WriteFile(p, pemOf(ca.cert), 0o644); err != nil {
+			b.Fatal(err)
+		}
+	}
+	p, err := Load(Sources{CAPath: dir})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		p.CertPoolNow(x509.ExtKeyUsageServerAuth)
+	}
 }
