@@ -6,13 +6,13 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"io"
 	"log"
 	"os"
 	"sync/atomic"
 	"time"
 
 	"github.com/tlsdefault/tlsdefault/internal/filewatch"
+	"github.com/tlsdefault/tlsdefault/internal/fsx"
 )
 
 // CheckCertificate checks a certificate before it is used as our own
@@ -131,27 +131,18 @@ func checkKeyPairFile(name string, fi os.FileInfo) error {
 	return nil
 }
 
-// readKeyPairFile reads a file that checkKeyPairFile accepts, checking
-// again on the open file (it may have been replaced since).
+// readKeyPairFile reads a file that checkKeyPairFile accepts, through the
+// one bounded reader of regular files (opened without blocking on a FIFO,
+// checked on the open file).
 func readKeyPairFile(name string) ([]byte, error) {
-	f, err := os.Open(name)
-	if err != nil {
-		return nil, fmt.Errorf("WithKeyPairFiles: %w", err)
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("WithKeyPairFiles: %w", err)
-	}
-	if err := checkKeyPairFile(name, fi); err != nil {
-		return nil, err
-	}
-	data, err := io.ReadAll(io.LimitReader(f, maxKeyPairFile+1))
-	if err != nil {
-		return nil, fmt.Errorf("WithKeyPairFiles: %w", err)
-	}
-	if len(data) > maxKeyPairFile {
+	data, err := fsx.ReadFile(name, maxKeyPairFile)
+	switch {
+	case errors.Is(err, fsx.ErrIsDir), errors.Is(err, fsx.ErrNotRegular):
+		return nil, fmt.Errorf("WithKeyPairFiles: %s is not a regular file", name)
+	case errors.Is(err, fsx.ErrTooLarge):
 		return nil, fmt.Errorf("WithKeyPairFiles: %s is over the %d KiB limit", name, maxKeyPairFile>>10)
+	case err != nil:
+		return nil, fmt.Errorf("WithKeyPairFiles: %w", err)
 	}
 	return data, nil
 }
