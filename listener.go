@@ -139,7 +139,7 @@ func newServer(opts []Option, needCert bool) (*server, error) {
 		// crypto/tls verifies client certificates, also with a hashed
 		// capath (whose CAs are read again per handshake, reloadTrust), so
 		// that its own checks and alerts apply.
-		cfg.ClientCAs = srv.live.Initial().ClientAuth
+		cfg.ClientCAs = srv.live.Initial().RootsNow(x509.ExtKeyUsageClientAuth)
 		cfg.ClientAuth = s.ClientAuth
 		srv.clientCAs = cfg.ClientCAs
 		cfg.VerifyPeerCertificate = srv.verifyPeer

@@ -1,7 +1,9 @@
 package tlsdefault
 
 import (
+	"bytes"
 	"context"
+	"crypto/fips140"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -9,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptrace"
+	"os"
 	"strings"
 	"time"
 
@@ -39,6 +42,11 @@ type client struct {
 	// sessions is the session cache when a certificate is read from
 	// files (sessions per version of it); nil otherwise.
 	sessions *certSessionCache
+	// lazyDial is set for NewClient with a hashed capath (outside FIPS
+	// mode): its dialler verifies with capool's Pool.Verify, looking CAs
+	// up by hash, while RootCAs is left as the library set it
+	// (verifyLazily).
+	lazyDial bool
 }
 
 // identity is one certificate this side can present: fixed, or reloaded
@@ -126,14 +134,16 @@ func describeTrust(p *capool.Pool) string {
 // to the returned config is never undone by legacy mode: a raised
 // MinVersion or a shorter CipherSuites list holds for every host.
 func ClientConfig(opts ...Option) (*tls.Config, error) {
-	c, err := newClient(opts)
+	c, err := newClient(opts, false)
 	if err != nil {
 		return nil, err
 	}
 	return c.config, nil
 }
 
-func newClient(opts []Option) (*client, error) {
+// newClient builds a client; forDial is set for NewClient, whose dialler
+// sees each connection.
+func newClient(opts []Option, forDial bool) (*client, error) {
 	s, err := collect(opts)
 	if err != nil {
 		return nil, err
@@ -161,11 +171,24 @@ func newClient(opts []Option) (*client, error) {
 	}
 	useLogger(s, ids, "client")
 	c := &client{s: s, pool: pool, live: live, trust: describeTrust(pool), ids: ids, legacy: s.Legacy}
+	// In FIPS 140-3 mode crypto/tls also keeps to FIPS rules the chains
+	// it verifies; the dialler then leaves verification to it.
+	c.lazyDial = forDial && pool.Lazy() && !fips140.Enabled()
+	var roots *x509.CertPool
+	if c.lazyDial && !httpsProxyInEnv() {
+		// The dialler verifies each connection by hash; only a handshake
+		// made without it (a proxy set on the transport later, or the
+		// config used elsewhere) uses RootCAs, which then holds the
+		// pool's other CAs but not the directory's: it fails closed.
+		roots = pool.CertPoolFor(x509.ExtKeyUsageServerAuth)
+	} else {
+		roots = live.Initial().RootsNow(x509.ExtKeyUsageServerAuth)
+	}
 	cfg := &tls.Config{
 		MinVersion:         s.MinVersion,
 		MaxVersion:         internal.MaxVersion,
 		CipherSuites:       internal.CipherSuites(),
-		RootCAs:            live.Initial().ServerAuth,
+		RootCAs:            roots,
 		ClientSessionCache: tls.NewLRUClientSessionCache(0),
 		KeyLogWriter:       internal.KeyLogWriter(),
 	}
@@ -337,7 +360,7 @@ func (c *client) verify(cs tls.ConnectionState) error {
 // failures as they happen and scopes legacy mode exactly; use NewTransport
 // for a transport to change or clone.
 func NewTransport(opts ...Option) (*http.Transport, error) {
-	c, err := newClient(opts)
+	c, err := newClient(opts, false)
 	if err != nil {
 		return nil, err
 	}
@@ -384,7 +407,12 @@ func (c *client) dialTLS(t *http.Transport) func(ctx context.Context, network, a
 			base = c.transportConfig()
 		}
 		cfg := base.Clone()
-		cfg.RootCAs = c.currentRoots(cfg.RootCAs)
+		// lazy: RootCAs and InsecureSkipVerify are as the library set
+		// them; the chain is verified by verifyLazily below.
+		lazy := c.lazyDial && cfg.RootCAs == c.roots && !cfg.InsecureSkipVerify && !fips140.Enabled()
+		if !lazy {
+			cfg.RootCAs = c.currentRoots(cfg.RootCAs)
+		}
 		if cfg.ServerName == "" {
 			cfg.ServerName = host
 		}
@@ -403,6 +431,9 @@ func (c *client) dialTLS(t *http.Transport) func(ctx context.Context, network, a
 				}
 				return inner(cs)
 			}
+		}
+		if lazy {
+			c.verifyLazily(cfg)
 		}
 		parent := ctx
 		if t.TLSHandshakeTimeout > 0 {
@@ -451,6 +482,94 @@ func (c *client) dialTLS(t *http.Transport) func(ctx context.Context, network, a
 	}
 }
 
+// verifyLazily makes cfg, the private clone of one connection, verify the
+// server's chain with capool's Pool.Verify, which looks the CAs of a
+// hashed capath up by the issuers' hashes (a few stat calls, whatever the
+// size of the directory), instead of crypto/tls with a RootCAs holding
+// every CA of the directory. It checks what crypto/tls would: the chain
+// for server authentication, at cfg.Time if set, to the name
+// cfg.ServerName exactly as crypto/tls checks it (not the normalised
+// ConnectionState.ServerName), with the peer's other certificates as
+// intermediates; a failure is a *tls.CertificateVerificationError
+// wrapping the crypto/x509 error, as crypto/tls returns.
+//
+// The verification runs in VerifyPeerCertificate and again in
+// VerifyConnection for a resumed session (for which crypto/tls does not
+// call VerifyPeerCertificate), so a CA deleted since is refused. Both
+// wrap what cfg holds there (the library's policy hooks, or whatever the
+// user put on the transport's TLSClientConfig), which then receive the
+// verified chains: replacing either hook on the transport cannot remove
+// verification, since these wrappers are added to this clone only.
+// InsecureSkipVerify is set on this clone alone, for crypto/tls to leave
+// the chain to them.
+func (c *client) verifyLazily(cfg *tls.Config) {
+	name := cfg.ServerName
+	clock := cfg.Time
+	innerPeer, innerConn := cfg.VerifyPeerCertificate, cfg.VerifyConnection
+	var leaf []byte                    // the leaf VerifyPeerCertificate verified
+	var verified [][]*x509.Certificate // and its chains
+	check := func(certs []*x509.Certificate) ([][]*x509.Certificate, error) {
+		if len(certs) == 0 || certs[0] == nil {
+			return nil, &tls.CertificateVerificationError{Err: errors.New("tlsdefault: the server sent no certificate")}
+		}
+		now := time.Now()
+		if clock != nil {
+			now = clock()
+		}
+		chains, err := c.live.Current().Pool.Verify(certs[0], certs[1:], x509.VerifyOptions{
+			DNSName:     name,
+			CurrentTime: now,
+			KeyUsages:   []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		})
+		if err != nil {
+			return nil, &tls.CertificateVerificationError{UnverifiedCertificates: certs, Err: err}
+		}
+		return chains, nil
+	}
+	cfg.InsecureSkipVerify = true
+	cfg.VerifyPeerCertificate = func(raw [][]byte, _ [][]*x509.Certificate) error {
+		certs := make([]*x509.Certificate, 0, len(raw))
+		for i, der := range raw {
+			cert, err := x509.ParseCertificate(der)
+			if err != nil {
+				return &tls.CertificateVerificationError{UnverifiedCertificates: certs, Err: fmt.Errorf("tlsdefault: certificate %d sent by the server does not parse: %w", i+1, err)}
+			}
+			certs = append(certs, cert)
+		}
+		chains, err := check(certs)
+		if err != nil {
+			return err
+		}
+		leaf, verified = certs[0].Raw, chains
+		if innerPeer != nil {
+			return innerPeer(raw, chains)
+		}
+		return nil
+	}
+	cfg.VerifyConnection = func(cs tls.ConnectionState) error {
+		if verified == nil || len(cs.PeerCertificates) == 0 || !bytes.Equal(cs.PeerCertificates[0].Raw, leaf) {
+			// A resumed session: VerifyPeerCertificate was not called.
+			chains, err := check(cs.PeerCertificates)
+			if err != nil {
+				return err
+			}
+			verified = chains
+		}
+		cs.VerifiedChains = verified
+		if innerConn != nil {
+			return innerConn(cs)
+		}
+		return nil
+	}
+}
+
+// httpsProxyInEnv reports whether the environment names a proxy for HTTPS
+// (net/http's ProxyFromEnvironment): net/http handshakes through it with
+// TLSClientConfig itself, not with NewClient's dialler.
+func httpsProxyInEnv() bool {
+	return os.Getenv("HTTPS_PROXY") != "" || os.Getenv("https_proxy") != ""
+}
+
 func hostForMessage(host, serverName string) string {
 	if serverName != "" && !strings.EqualFold(serverName, host) {
 		return serverName + " (" + host + ")"
@@ -479,7 +598,7 @@ func hostForMessage(host, serverName string) string {
 // fields of this transport, not the clone's: to change a clone, set its
 // DialTLSContext to nil, or start from NewTransport.
 func NewClient(opts ...Option) (*http.Client, error) {
-	c, err := newClient(opts)
+	c, err := newClient(opts, true)
 	if err != nil {
 		return nil, err
 	}
