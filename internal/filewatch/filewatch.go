@@ -221,7 +221,7 @@ func readNames(d Dir) (names []string, stopped bool, err error) {
 	}
 	defer f.Close()
 	for {
-		batch, err := f.Readdirnames(256)
+		batch, err := f.Readdirnames(32)
 		for _, n := range batch {
 			if d.Stop != nil && d.Stop(n) {
 				return nil, true, nil
