@@ -53,7 +53,11 @@ type server struct {
 // refused gets crypto/tls's alert (unknown_ca, certificate_expired), also
 // with a hashed WithCAPath: its CAs are read into ClientCAs again for each
 // handshake, by GetConfigForClient (a CA added to the directory is trusted
-// at the next handshake, a CA deleted refused). The chain policy is
+// at the next handshake, a CA deleted refused). That pool is built again
+// only when the directory changed (at most once a second while it keeps
+// changing; a CA deleted is refused at once regardless), and shared by
+// the handshakes: do not modify the ClientCAs of a config in use, set a
+// pool of your own instead. The chain policy is
 // applied by both VerifyPeerCertificate and VerifyConnection, and an
 // unverified client certificate is refused even if ClientAuth is lowered:
 // no single field assignment makes the config accept a client certificate

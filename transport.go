@@ -111,11 +111,13 @@ func describeTrust(p *capool.Pool) string {
 //
 // crypto/tls verifies the server's chain and name, with any trust option:
 // InsecureSkipVerify is never set. A hashed WithCAPath is read into
-// RootCAs when ClientConfig is called (each CA under its <hash>.N name); a
-// CA deleted from the directory later is refused from the next handshake
-// on (resumed sessions too, by VerifyConnection), and one added later is
-// trusted by configs made afterwards and by NewClient, which reads the
-// directory again for each connection. The name checked is ServerName
+// RootCAs when ClientConfig is called (each CA under its <hash>.N name:
+// a read and a parse of every CA of the directory, about 0.3 s for
+// 10,000 CAs on a small machine); a CA deleted from the directory later
+// is refused from the next handshake on (resumed sessions too, by
+// VerifyConnection), and one added later needs a new config (NewClient
+// looks CAs up by hash for each connection instead, and costs the same
+// whatever the size of the directory). The name checked is ServerName
 // exactly as crypto/tls checks it, so tls.Dial by IP address works.
 //
 // The chain policy is applied by both VerifyPeerCertificate and
@@ -340,9 +342,10 @@ func (c *client) verify(cs tls.ConnectionState) error {
 //     net/http for each connection (with ServerName set to the URL's host
 //     unless set): RootCAs, VerifyConnection, MinVersion, Time and every
 //     other field set on it hold, as documented for ClientConfig. A hashed
-//     WithCAPath is read when the transport is made; CAs deleted later are
-//     refused, CAs added later need a new transport (NewClient reads the
-//     directory for each connection).
+//     WithCAPath is read into RootCAs when the transport is made (every
+//     CA of the directory); CAs deleted later are refused, CAs added
+//     later need a new transport (NewClient looks them up by hash for
+//     each connection).
 //   - DialContext dials TCP for HTTPS and HTTP alike, and the proxy;
 //     Proxy (from the environment) chooses the proxy; TLSHandshakeTimeout
 //     (10 s, or WithHandshakeTimeout) bounds the handshake.
@@ -586,13 +589,39 @@ func hostForMessage(host, serverName string) string {
 // ignores TLSClientConfig and DialContext for them): it dials with the
 // transport's DialContext and handshakes with a clone of its
 // TLSClientConfig, both read at dial time, so that changes made to this
-// transport hold; it reads a hashed WithCAPath again for each connection
-// (unless RootCAs were changed), offers the old versions and suites of
+// transport hold; it offers the old versions and suites of
 // legacy.Allow(legacy.ForHosts(...)) only to the hosts in scope (IP
 // addresses included), and returns errors as *HandshakeError, which
 // explains the failure from the course of the handshake and wraps the
 // error of crypto/tls. Through an HTTP proxy net/http handshakes with
 // TLSClientConfig, as NewTransport's does.
+//
+// With a hashed WithCAPath, NewClient reads nothing of the directory
+// when called, and the dialler verifies each connection by looking up
+// the issuers' <hash>.N files as OpenSSL does (capool's Pool.Verify: a
+// few stat calls, whatever the size of the directory): a CA added is
+// trusted at the next connection and one deleted refused, resumed
+// sessions included. It checks what crypto/tls checks (the chain for
+// server authentication, at TLSClientConfig.Time if set, to ServerName
+// exactly as crypto/tls takes it) and fails as it does, with a
+// *tls.CertificateVerificationError wrapping the crypto/x509 error. For
+// that, the connection's private clone of TLSClientConfig gets
+// InsecureSkipVerify and two wrappers: VerifyPeerCertificate verifies
+// the chain, VerifyConnection verifies it again for a resumed session,
+// and each then calls what TLSClientConfig holds there (the library's
+// checks, or the hooks you put there) with the verified chains. A hook
+// replaced on TLSClientConfig therefore cannot turn verification off.
+// The lookup is not used, and crypto/tls verifies against the directory
+// read into RootCAs as for NewTransport, when you set RootCAs or
+// InsecureSkipVerify on TLSClientConfig (RootCAs then holds; the other
+// is refused), and in FIPS 140-3 mode (crypto/fips140.Enabled), where
+// crypto/tls keeps the verified chains to FIPS rules. TLSClientConfig
+// itself, used without the dialler (tls.Dial, or a Proxy set on the
+// transport later), holds the pool's CAs other than the directory's and
+// so fails closed for the directory's servers; when HTTPS_PROXY is set
+// in the environment at construction, NewClient reads the directory into
+// RootCAs, as NewTransport does, so that requests through the proxy
+// verify.
 //
 // A clone of this transport would keep the dialler, which dials with the
 // fields of this transport, not the clone's: to change a clone, set its
