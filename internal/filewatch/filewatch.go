@@ -215,13 +215,13 @@ func (w *Watcher) stampAll(prev map[string]Stamp) (map[string]Stamp, error) {
 // readNames lists the names of d that Match accepts, in batches, stopping
 // at the first name Stop accepts.
 func readNames(d Dir) (names []string, stopped bool, err error) {
-	f, err := os.Open(d.Path)
+	next, done, err := dirNames(d.Path)
 	if err != nil {
 		return nil, false, err
 	}
-	defer f.Close()
+	defer done()
 	for {
-		batch, err := f.Readdirnames(32)
+		batch, err := next()
 		for _, n := range batch {
 			if d.Stop != nil && d.Stop(n) {
 				return nil, true, nil
@@ -230,11 +230,11 @@ func readNames(d Dir) (names []string, stopped bool, err error) {
 				names = append(names, n)
 			}
 		}
-		if err == io.EOF || (err == nil && len(batch) == 0) {
+		if err == io.EOF {
 			return names, false, nil
 		}
 		if err != nil {
-			return nil, false, err
+			return nil, false, &fs.PathError{Op: "readdirent", Path: d.Path, Err: err}
 		}
 	}
 }
