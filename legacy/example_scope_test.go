@@ -292,3 +292,53 @@ func ExampleAllow_server() {
 	// www.example refused the TLS 1.0 client
 	// legacy handshakes: 1 last: server old.example
 }
+
+// One Counter may observe several Allow options at once: here a client
+// and a server of the same program, so that one number says whether any
+// old peer is left.
+func ExampleObserve() {
+	peers := newOldPeers()
+	defer peers.close()
+	peers.serve("printer.example", tls.VersionTLS10)
+
+	var old legacy.Counter
+	client := peers.client(legacy.Allow(legacy.ForHosts("printer.example"), legacy.Observe(&old), legacy.Quiet()))
+	printGet(client, "printer.example")
+
+	ln, err := tlsdefault.Listen("tcp", "127.0.0.1:0",
+		tlsdefault.WithCertificate(peers.certificate("old.example")),
+		legacy.Allow(legacy.ForHosts("old.example"), legacy.Observe(&old), legacy.Quiet()))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	roots := x509.NewCertPool()
+	roots.AddCert(peers.ca)
+	conn, err := tls.Dial("tcp", ln.Addr().String(), &tls.Config{ // an old client
+		RootCAs: roots, ServerName: "old.example", MinVersion: tls.VersionTLS10, MaxVersion: tls.VersionTLS10,
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	conn.Close()
+
+	peersSeen := old.Peers()
+	fmt.Println("legacy handshakes:", old.Count())
+	for _, name := range slices.Sorted(maps.Keys(peersSeen)) {
+		fmt.Println(" ", name, peersSeen[name].Count)
+	}
+	// Output:
+	// printer.example over TLS 1.0
+	// legacy handshakes: 2
+	//   old.example 1
+	//   printer.example 1
+}
