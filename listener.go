@@ -227,7 +227,7 @@ func (srv *server) verifyPeer(raw [][]byte, chains [][]*x509.Certificate) error 
 	}
 	minRSA := internal.MinRSABits
 	if srv.legacy != nil {
-		minRSA = 0
+		minRSA = legacyhook.MinRSABitsFloor // the lowest legacy mode allows; verify applies the SNI name's
 	}
 	if err := checkChains("client", chains, minRSA); err != nil {
 		return &tls.CertificateVerificationError{UnverifiedCertificates: chains[0][:1], Err: err}

@@ -191,7 +191,7 @@ func (c *client) verifyPeer(_ [][]byte, chains [][]*x509.Certificate) error {
 	}
 	minRSA := internal.MinRSABits
 	if c.legacy != nil {
-		minRSA = 0 // crypto/x509's own floor; verify applies the host's
+		minRSA = legacyhook.MinRSABitsFloor // the lowest legacy mode allows; verify applies the host's
 	}
 	if err := checkChains("server", chains, minRSA); err != nil {
 		return &tls.CertificateVerificationError{UnverifiedCertificates: chains[0][:1], Err: err}

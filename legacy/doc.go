@@ -167,6 +167,16 @@
 // afterwards, such as a raised MinVersion or a shorter CipherSuites list,
 // is never undone, on either side.
 //
+// The scope of a widened client config (from ClientConfig, or a
+// transport's TLSClientConfig used through a proxy) is enforced by its
+// VerifyConnection, the only callback of crypto/tls that sees the version
+// and suite: wrap it, never replace it. A config whose VerifyConnection was
+// replaced still verifies the chain (VerifyPeerCertificate), but no longer
+// refuses a legacy handshake with a host out of scope, and accepts RSA keys
+// of 1024 bits or more (never less) from every host. The transport's
+// own direct connections do not depend on it: a host out of scope is never
+// offered the old versions and suites.
+//
 // # Observation
 //
 // Every handshake that actually negotiated TLS 1.0 or 1.1, or a suite

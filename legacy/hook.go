@@ -22,7 +22,7 @@ import (
 // 1 (Python's "@SECLEVEL=1") allows, since old appliances often have such a
 // key. Every other peer keeps the floor of package tlsdefault (2048 bits).
 // EC keys and SHA-1 signatures are judged as without Allow.
-const MinRSABits = 1024
+const MinRSABits = legacyhook.MinRSABitsFloor
 
 // mode is the state of one Allow option, and the only implementation of
 // legacyhook.Hook: everything legacy mode does to a config or reports about

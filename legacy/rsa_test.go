@@ -140,3 +140,31 @@ func TestRSA1024ClientCertificateInScopeOnly(t *testing.T) {
 		wantPolicyError(t, err)
 	}
 }
+
+// The RSA floor does not depend on VerifyConnection alone: with it
+// replaced on a config with legacy.Allow, VerifyPeerCertificate still
+// refuses a key under the 1024 bits legacy mode allows at most (here a
+// 512-bit key, which exists only under GODEBUG=rsa1024min=0).
+func TestRSAFloorWithoutVerifyConnection(t *testing.T) {
+	t.Setenv("GODEBUG", "rsa1024min=0")
+	ca := testpki.NewCA(t)
+	leaf := ca.Issue(t, testpki.RSABits(512), testpki.Names("old.test"))
+	addr := hostPort(t, goServer(t, &tls.Config{Certificates: []tls.Certificate{leaf.TLS()}, MinVersion: tls.VersionTLS10, MaxVersion: tls.VersionTLS10}))
+	for _, scopes := range [][]legacy.Scope{{legacy.ForHosts("old.test")}, nil} {
+		cfg, err := tlsdefault.ClientConfig(tlsdefault.WithCAData(ca.CertPEM()), legacy.Allow(append(scopes, legacy.Quiet())...))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.ServerName = "old.test"
+		cfg.VerifyConnection = func(tls.ConnectionState) error { return nil }
+		conn, err := tls.DialWithDialer(&net.Dialer{Timeout: 5 * time.Second}, "tcp", addr, cfg)
+		if err == nil {
+			conn.Close()
+			t.Fatal("an RSA-512 server was accepted once VerifyConnection was replaced")
+		}
+		pe, ok := errors.AsType[*tlsdefault.PolicyError](err)
+		if !ok || !strings.Contains(pe.Error(), "512 bits") {
+			t.Errorf("want a policy error about the 512-bit key: %v", err)
+		}
+	}
+}

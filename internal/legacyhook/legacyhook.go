@@ -13,6 +13,11 @@ package legacyhook
 
 import "crypto/tls"
 
+// MinRSABitsFloor is the lowest value Hook.MinRSABits returns for any host:
+// 1024 bits, OpenSSL's security level 1. A check that cannot tell which
+// host it judges (VerifyPeerCertificate sees no server name) applies it.
+const MinRSABitsFloor = 1024
+
 // Hook is legacy mode as the root package sees it. Package legacy holds the
 // only implementation. The methods are safe for concurrent use.
 //
@@ -59,7 +64,7 @@ type Hook interface {
 	Scoped() bool
 
 	// MinRSABits is the smallest RSA key the chain policy accepts from the
-	// peer named host (as for Covers).
+	// peer named host (as for Covers); never less than MinRSABitsFloor.
 	MinRSABits(host string) int
 
 	// Observe reports a handshake that used a version or suite only legacy
