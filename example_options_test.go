@@ -394,8 +394,8 @@ func ExampleWithMaxConns() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	dial := func() error {
-		conn, err := tls.DialWithDialer(&net.Dialer{Timeout: 200 * time.Millisecond}, "tcp", ln.Addr().String(), cfg)
+	dial := func(timeout time.Duration) error {
+		conn, err := tls.DialWithDialer(&net.Dialer{Timeout: timeout}, "tcp", ln.Addr().String(), cfg)
 		if err != nil {
 			return err
 		}
@@ -407,12 +407,12 @@ func ExampleWithMaxConns() {
 	}
 	held := <-accepted
 	var ne net.Error
-	err = dial()
+	err = dial(200 * time.Millisecond)
 	fmt.Println("second while the first is open, timed out:", errors.As(err, &ne) && ne.Timeout())
 
 	first.Close()
 	held.Close()
-	fmt.Println("third after the first closed:", dial())
+	fmt.Println("third after the first closed:", dial(5*time.Second))
 	// Output:
 	// second while the first is open, timed out: true
 	// third after the first closed: <nil>
