@@ -1,6 +1,7 @@
 package tlsdefault_test
 
 import (
+	"bytes"
 	"crypto/tls"
 	"errors"
 	"io"
@@ -10,6 +11,7 @@ import (
 	"os/exec"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -124,4 +126,24 @@ func runChild(t *testing.T, test string, env ...string) string {
 	cmd.Env = append(append(os.Environ(), "TLSDEFAULT_CHILD=1"), env...)
 	out, _ := cmd.CombinedOutput()
 	return string(out)
+}
+
+// syncBuffer is the package's one synchronised buffer: a bytes.Buffer that
+// a logger, a server or a subprocess's output copier may write while the
+// test reads it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

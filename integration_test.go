@@ -22,7 +22,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -48,24 +47,9 @@ func requirePeer(t *testing.T, name string) string {
 	return path
 }
 
-// peerOutput is a bytes.Buffer safe for a subprocess's output copier and a
-// test reading it at the same time.
-type peerOutput struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *peerOutput) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *peerOutput) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+// peerOutput collects a subprocess's output while the test reads it: the
+// package's one synchronised buffer (helpers_test.go).
+type peerOutput = syncBuffer
 
 // waitFor polls s until re matches, and returns the first submatch (or the
 // whole match).

@@ -13,7 +13,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -164,23 +163,6 @@ func TestServerClientAuthPolicyErrorLogged(t *testing.T) {
 }
 
 func mustNoCheck(c tls.Certificate) tls.Certificate { return c }
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 func TestListenHTTP2AndMutualTLS(t *testing.T) {
 	ca := testpki.NewCA(t)

@@ -3,29 +3,26 @@ package main
 import (
 	"bytes"
 	"crypto"
-	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rand"
-	"crypto/sha1"
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"encoding/asn1"
-	"encoding/pem"
+	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
-	"math/big"
-	"net"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/tlsdefault/tlsdefault/internal/pki"
 )
 
 // The throwaway PKI of "serve" and "demo". It is made fresh each time, in
-// memory, with mkcert's template choices (SANs sorted by type, extended key
-// usage by purpose, a Subject Key Identifier, a 128-bit serial, PKCS #8
-// keys), and ECDSA P-256 keys, which are quick to make and meet the floor.
-// internal/testpki is for tests only; this one ships with the command.
+// memory, with the template choices of internal/pki (shared with the test
+// PKI, internal/testpki): mkcert's, with ECDSA P-256 keys, which are quick
+// to make and meet the floor.
 
 // throwawayCA is a self-signed CA that lives as long as the process, or as
 // long as the files it is written to.
@@ -44,42 +41,30 @@ type issued struct {
 // testing, short enough that a forgotten ca.pem in a trust store expires.
 const throwawayValidity = 30 * 24 * time.Hour
 
+// throwawayOrg is the organisation of every throwaway certificate.
+const throwawayOrg = "tlsdefault throwaway"
+
 func newThrowawayCA() (*throwawayCA, error) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	key, err := pki.NewKey()
 	if err != nil {
 		return nil, err
 	}
-	serial, err := randomSerial()
+	// A random suffix in the name keeps two throwaway CAs apart, also in
+	// a hashed capath directory, where CAs are found by subject name.
+	suffix, err := pki.Serial()
 	if err != nil {
 		return nil, err
 	}
-	skid, err := subjectKeyID(key.Public())
-	if err != nil {
-		return nil, err
+	spec := pki.Spec{
+		Subject: pkix.Name{
+			Organization: []string{throwawayOrg},
+			CommonName:   fmt.Sprintf("tlsdefault throwaway CA %x", suffix.Bytes()[:4]),
+		},
+		CA:             true,
+		MaxPathLenZero: true,
 	}
-	now := time.Now()
-	// The serial in the name keeps two throwaway CAs apart, also in a
-	// hashed capath directory, where CAs are found by subject name.
-	name := pkix.Name{
-		Organization: []string{"tlsdefault throwaway"},
-		CommonName:   fmt.Sprintf("tlsdefault throwaway CA %x", serial.Bytes()[:4]),
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber:          serial,
-		Subject:               name,
-		NotBefore:             now.Add(-time.Hour),
-		NotAfter:              now.Add(throwawayValidity),
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-		MaxPathLenZero:        true,
-		SubjectKeyId:          skid,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
-	if err != nil {
-		return nil, err
-	}
-	cert, err := x509.ParseCertificate(der)
+	spec.NotBefore, spec.NotAfter = pki.ValidFor(throwawayValidity)
+	cert, err := pki.Create(spec, key.Public(), nil, key)
 	if err != nil {
 		return nil, err
 	}
@@ -98,44 +83,17 @@ func (ca *throwawayCA) client(cn string) (*issued, error) {
 }
 
 func (ca *throwawayCA) issue(cn string, names []string, usage x509.ExtKeyUsage) (*issued, error) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	key, err := pki.NewKey()
 	if err != nil {
 		return nil, err
 	}
-	serial, err := randomSerial()
-	if err != nil {
-		return nil, err
+	spec := pki.Spec{
+		Subject:     pkix.Name{Organization: []string{throwawayOrg}, CommonName: cn},
+		Names:       names,
+		ExtKeyUsage: []x509.ExtKeyUsage{usage},
 	}
-	skid, err := subjectKeyID(key.Public())
-	if err != nil {
-		return nil, err
-	}
-	now := time.Now()
-	tmpl := &x509.Certificate{
-		SerialNumber: serial,
-		Subject: pkix.Name{
-			Organization: []string{"tlsdefault throwaway"},
-			CommonName:   cn,
-		},
-		NotBefore:      now.Add(-time.Hour),
-		NotAfter:       now.Add(throwawayValidity),
-		KeyUsage:       x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:    []x509.ExtKeyUsage{usage},
-		SubjectKeyId:   skid,
-		AuthorityKeyId: ca.cert.SubjectKeyId,
-	}
-	for _, n := range names {
-		if ip := net.ParseIP(n); ip != nil {
-			tmpl.IPAddresses = append(tmpl.IPAddresses, ip)
-		} else {
-			tmpl.DNSNames = append(tmpl.DNSNames, n)
-		}
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, key.Public(), ca.key)
-	if err != nil {
-		return nil, err
-	}
-	cert, err := x509.ParseCertificate(der)
+	spec.NotBefore, spec.NotAfter = pki.ValidFor(throwawayValidity)
+	cert, err := pki.Create(spec, key.Public(), ca.cert, ca.key)
 	if err != nil {
 		return nil, err
 	}
@@ -147,52 +105,11 @@ func (l *issued) tls() tls.Certificate {
 	return tls.Certificate{Certificate: [][]byte{l.cert.Raw}, PrivateKey: l.key, Leaf: l.cert}
 }
 
-func (l *issued) certPEM() []byte {
-	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: l.cert.Raw})
-}
+func (l *issued) certPEM() []byte { return pki.CertPEM(l.cert.Raw) }
 
-func (l *issued) keyPEM() ([]byte, error) {
-	der, err := x509.MarshalPKCS8PrivateKey(l.key)
-	if err != nil {
-		return nil, err
-	}
-	return pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), nil
-}
+func (l *issued) keyPEM() ([]byte, error) { return pki.KeyPEM(l.key) }
 
-func (ca *throwawayCA) certPEM() []byte {
-	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ca.cert.Raw})
-}
-
-func randomSerial() (*big.Int, error) {
-	limit := new(big.Int).Lsh(big.NewInt(1), 128)
-	for {
-		n, err := rand.Int(rand.Reader, limit)
-		if err != nil {
-			return nil, err
-		}
-		if len(n.Bytes()) >= 4 { // room for the name suffix; and never zero
-			return n, nil
-		}
-	}
-}
-
-// subjectKeyID is the SHA-1 of the public key bits (RFC 5280, 4.2.1.2,
-// method 1), as mkcert makes it.
-func subjectKeyID(pub crypto.PublicKey) ([]byte, error) {
-	der, err := x509.MarshalPKIXPublicKey(pub)
-	if err != nil {
-		return nil, err
-	}
-	var spki struct {
-		Algorithm pkix.AlgorithmIdentifier
-		PublicKey asn1.BitString
-	}
-	if _, err := asn1.Unmarshal(der, &spki); err != nil {
-		return nil, err
-	}
-	sum := sha1.Sum(spki.PublicKey.Bytes)
-	return sum[:], nil
-}
+func (ca *throwawayCA) certPEM() []byte { return pki.CertPEM(ca.cert.Raw) }
 
 // throwawayFiles are the files "serve" writes.
 type throwawayFiles struct {
@@ -240,17 +157,34 @@ func writeThrowaway(dir string, ca *throwawayCA, srv, cli *issued) (*throwawayFi
 	return f, nil
 }
 
-// writeFileAtomic writes data to a temporary file next to path with the
-// given mode, then renames it to path.
+// writeFileAtomic writes data to a temporary file next to path with
+// exactly the given mode, then renames it to path.
 func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
-	return copyFileAtomic(path, bytes.NewReader(data), mode)
+	return atomicWrite(path, bytes.NewReader(data), mode, true)
 }
 
-// copyFileAtomic copies r to a temporary file next to path with the given
-// mode, then renames it to path. The temporary file is removed if any step
-// fails.
-func copyFileAtomic(path string, r io.Reader, mode os.FileMode) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+// replaceFile writes r to path as get -o does: through a temporary file
+// next to it, renamed over it when complete. An existing file keeps its
+// mode (through a symbolic link: the file it points to, and the link
+// stays); a new one is made with mode 0666 less the umask, as the shell's
+// ">" makes it.
+func replaceFile(path string, r io.Reader) error {
+	if resolved, err := filepath.EvalSymlinks(path); err == nil {
+		path = resolved
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		return atomicWrite(path, r, 0o666, false) // the kernel applies the umask
+	}
+	return atomicWrite(path, r, fi.Mode()&(os.ModePerm|os.ModeSetuid|os.ModeSetgid|os.ModeSticky), true)
+}
+
+// atomicWrite copies r to a new temporary file next to path, created with
+// mode perm (less the umask) and, with exact, set to perm whatever the
+// umask; then renames it to path. The temporary file is removed if any
+// step fails.
+func atomicWrite(path string, r io.Reader, perm os.FileMode, exact bool) error {
+	tmp, err := createTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp", perm)
 	if err != nil {
 		return err
 	}
@@ -262,8 +196,10 @@ func copyFileAtomic(path string, r io.Reader, mode os.FileMode) error {
 			os.Remove(name)
 		}
 	}()
-	if err := tmp.Chmod(mode); err != nil {
-		return err
+	if exact {
+		if err := tmp.Chmod(perm); err != nil {
+			return err
+		}
 	}
 	if _, err := io.Copy(tmp, r); err != nil {
 		return err
@@ -279,4 +215,21 @@ func copyFileAtomic(path string, r io.Reader, mode os.FileMode) error {
 	}
 	ok = true
 	return nil
+}
+
+// createTemp is os.CreateTemp with a mode of the caller's (os.CreateTemp
+// always uses 0600): a new file dir/prefix<random>, never an existing one.
+func createTemp(dir, prefix string, perm os.FileMode) (*os.File, error) {
+	for range 100 {
+		var b [6]byte
+		if _, err := rand.Read(b[:]); err != nil {
+			return nil, err
+		}
+		f, err := os.OpenFile(filepath.Join(dir, prefix+hex.EncodeToString(b[:])), os.O_RDWR|os.O_CREATE|os.O_EXCL, perm)
+		if errors.Is(err, fs.ErrExist) {
+			continue
+		}
+		return f, err
+	}
+	return nil, fmt.Errorf("no unused temporary name in %s", dir)
 }

@@ -36,7 +36,7 @@ func alpnName(cs *tls.ConnectionState) string {
 	if cs.NegotiatedProtocol == "" {
 		return "none (HTTP/1.1)"
 	}
-	return cs.NegotiatedProtocol
+	return peerText(cs.NegotiatedProtocol)
 }
 
 func yesNo(b bool) string {
@@ -132,7 +132,7 @@ func writeConnReport(w io.Writer, cs *tls.ConnectionState, pool *capool.Pool, ho
 	fmt.Fprintf(w, "alpn:         %s\n", alpnName(cs))
 	fmt.Fprintf(w, "resumed:      %s\n", yesNo(cs.DidResume))
 	if cs.ServerName != "" {
-		fmt.Fprintf(w, "server name:  %s\n", cs.ServerName)
+		fmt.Fprintf(w, "server name:  %s\n", peerText(cs.ServerName))
 	}
 	chain, how := verifiedChain(cs, pool, host)
 	fmt.Fprintf(w, "chain (%s):\n", how)
@@ -141,10 +141,14 @@ func writeConnReport(w io.Writer, cs *tls.ConnectionState, pool *capool.Pool, ho
 
 func writeChain(w io.Writer, chain []*x509.Certificate, now time.Time) {
 	for i, c := range chain {
-		fmt.Fprintf(w, "  %d subject: %s\n", i, c.Subject)
-		fmt.Fprintf(w, "    issuer:  %s\n", c.Issuer)
+		// Subjects and names are the certificate's: printed escaped.
+		fmt.Fprintf(w, "  %d subject: %s\n", i, peerText(c.Subject.String()))
+		fmt.Fprintf(w, "    issuer:  %s\n", peerText(c.Issuer.String()))
 		fmt.Fprintf(w, "    expires: %s\n", expiry(c, now))
 		if names := certNames(c); len(names) > 0 {
+			for j, n := range names {
+				names[j] = peerText(n)
+			}
 			fmt.Fprintf(w, "    names:   %s\n", strings.Join(names, ", "))
 		}
 		fmt.Fprintf(w, "    key:     %s, signed with %s\n", keyDescription(c), c.SignatureAlgorithm)

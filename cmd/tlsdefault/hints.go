@@ -75,7 +75,7 @@ func (c *getCmd) hints(he *tlsdefault.HandshakeError, u *url.URL, pool *capool.P
 	case tlsdefault.CauseIncompleteChain:
 		return []string{trustHint("add the server's CA"), "if that CA is an intermediate, the server must send it with its certificate (its chain file)"}
 	case tlsdefault.CauseHostname:
-		return []string{"put a name the certificate lists in the URL"}
+		return []string{"put a name the certificate lists in the URL, or keep the URL and try the server that should answer for it with --connect-to HOST:PORT"}
 	case tlsdefault.CauseExpired:
 		return []string{"the server's certificate must be renewed; trusting more CAs does not help"}
 	case tlsdefault.CauseNotYetValid:
@@ -99,7 +99,7 @@ func (c *getCmd) hints(he *tlsdefault.HandshakeError, u *url.URL, pool *capool.P
 	case tlsdefault.CauseTimeout:
 		return []string{"the server did not complete the handshake in time; check the port, or give more time with --timeout"}
 	case tlsdefault.CausePlainHTTP:
-		return []string{"this port speaks plain HTTP: tlsdefault get speaks only https://; give the server's TLS port"}
+		return []string{"this port speaks plain HTTP: give the server's TLS port, or fetch " + httpURL(u) + " (plain HTTP: nothing is encrypted and the server is not authenticated)"}
 	case tlsdefault.CauseNotTLS:
 		return []string{"check the port: the server there does not speak TLS"}
 	case tlsdefault.CauseAlert:

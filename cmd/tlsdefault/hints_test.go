@@ -17,30 +17,15 @@ import (
 	"os/exec"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/tlsdefault/tlsdefault/internal/testpki"
 )
 
-// lockedBuffer is an output buffer for a subprocess read while it runs.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
+// lockedBuffer is an output buffer for a subprocess read while it runs:
+// the package's one synchronised buffer (main_test.go).
+type lockedBuffer = syncBuffer
 
 // startSServer starts openssl s_server on a port it picks and returns the
 // port (the test is skipped without openssl, failed under CI=true).

@@ -8,7 +8,6 @@
 package main
 
 import (
-	"bytes"
 	"errors"
 	"flag"
 	"fmt"
@@ -19,6 +18,8 @@ import (
 	"runtime"
 	"runtime/debug"
 	"strings"
+
+	"github.com/tlsdefault/tlsdefault/internal/safetext"
 )
 
 // Exit codes. They are part of the command's interface: scripts branch on
@@ -44,30 +45,14 @@ func main() {
 // written to stdout and stderr; nothing here calls os.Exit.
 func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
-		fmt.Fprint(stderr, shortUsage)
+		fmt.Fprint(stderr, shortUsage())
 		return exitUsage
 	}
-	sub, rest := args[0], args[1:]
-	var err error
-	switch sub {
-	case "get":
-		err = runGet(rest, stdout, stderr)
-	case "serve":
-		err = runServe(rest, stdout, stderr)
-	case "pool":
-		err = runPool(rest, stdout, stderr)
-	case "rehash":
-		err = runRehash(rest, stdout, stderr)
-	case "demo":
-		err = runDemo(rest, stdout, stderr)
-	case "version", "-version", "--version":
-		err = runVersion(rest, stdout, stderr)
-	case "help", "-h", "-help", "--help":
-		err = runHelp(rest, stdout, stderr)
-	default:
-		err = usageErrorf("unknown command %q; the commands are get, serve, pool, rehash, demo and version (see 'tlsdefault help')", sub)
+	c, ok := lookup(args[0])
+	if !ok {
+		return report(usageErrorf("unknown command %q; the commands are %s (see 'tlsdefault help')", args[0], commandNames()), stderr)
 	}
-	return report(err, stderr)
+	return report(c.run(args[1:], stdout, stderr), stderr)
 }
 
 // cliError is an error with an exit code and hints, printed by report.
@@ -99,10 +84,10 @@ func report(err error, stderr io.Writer) int {
 		ce = &cliError{code: exitFailure, msgs: []string{err.Error()}}
 	}
 	for _, m := range ce.msgs {
-		fmt.Fprintf(stderr, "tlsdefault: error: %s\n", oneLine(m))
+		fmt.Fprintf(stderr, "tlsdefault: error: %s\n", outLine(m))
 	}
 	for _, h := range ce.hints {
-		fmt.Fprintf(stderr, "tlsdefault: hint: %s\n", oneLine(h))
+		fmt.Fprintf(stderr, "tlsdefault: hint: %s\n", outLine(h))
 	}
 	if ce.code == exitOK {
 		return exitFailure
@@ -116,14 +101,26 @@ func oneLine(s string) string {
 	return strings.TrimSuffix(s, ".")
 }
 
-// warnf prints a warning line.
+// maxLine bounds one line of a message; longer ones are cut with a marker.
+const maxLine = 4096
+
+// outLine is a message as report prints it: on one line, in the words of
+// the command's flags (the library's messages name its options:
+// WithCAFile becomes --cafile), with control characters escaped (a
+// message may quote a peer) and at most maxLine bytes long.
+func outLine(s string) string {
+	return safetext.Line(oneLine(apiNames.Replace(s)), maxLine)
+}
+
+// warnf prints a warning line, as report prints an error (a warning may
+// name a certificate's subject).
 func warnf(stderr io.Writer, format string, args ...any) {
-	fmt.Fprintf(stderr, "tlsdefault: warning: %s\n", oneLine(fmt.Sprintf(format, args...)))
+	fmt.Fprintf(stderr, "tlsdefault: warning: %s\n", outLine(fmt.Sprintf(format, args...)))
 }
 
 // infof prints an informational line on standard error.
 func infof(stderr io.Writer, format string, args ...any) {
-	fmt.Fprintf(stderr, "tlsdefault: %s\n", fmt.Sprintf(format, args...))
+	fmt.Fprintf(stderr, "tlsdefault: %s\n", safetext.Line(fmt.Sprintf(format, args...), maxLine))
 }
 
 // newFlagSet returns a FlagSet that reports nothing itself: parse errors
@@ -140,14 +137,15 @@ func newFlagSet(name string) *flag.FlagSet {
 // positional. It returns the positional arguments.
 func parseFlags(fs *flag.FlagSet, usage string, args []string, stdout io.Writer) ([]string, error) {
 	var pos []string
+	var repeated string
+	onlyOnce(fs, &repeated)
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
 				fmt.Fprint(stdout, usage)
 				return nil, errHelpShown
 			}
-			msg := longFlag.ReplaceAllString(err.Error(), "$1--$2")
-			return nil, usageErrorf("%s: %s (see 'tlsdefault %s --help')", fs.Name(), msg, fs.Name())
+			return nil, parseFlagsError(fs, err, repeated)
 		}
 		rest := fs.Args()
 		consumed := len(args) - len(rest)
@@ -166,28 +164,6 @@ func parseFlags(fs *flag.FlagSet, usage string, args []string, stdout io.Writer)
 // provided but not defined: -frob"), to give them the two dashes the usage
 // shows.
 var longFlag = regexp.MustCompile(`(: |flag )-([a-z][a-z0-9-]+)`)
-
-// stringList is a repeatable string flag.
-type stringList []string
-
-func (l *stringList) String() string     { return strings.Join(*l, ",") }
-func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
-
-func runHelp(args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 {
-		fmt.Fprint(stdout, longUsage)
-		return nil
-	}
-	if len(args) > 1 {
-		return usageErrorf("help: give one command, as in 'tlsdefault help get'")
-	}
-	u, ok := subUsage[args[0]]
-	if !ok {
-		return usageErrorf("help: unknown command %q; the commands are get, serve, pool, rehash, demo and version", args[0])
-	}
-	fmt.Fprint(stdout, u)
-	return nil
-}
 
 func runVersion(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("version")
@@ -241,8 +217,9 @@ func versionString() string {
 }
 
 // errorLog returns a logger for the library and net/http that writes lines
-// with the command's "tlsdefault: " prefix, once: the library's own
-// messages already start with it.
+// with the command's "tlsdefault: " prefix, once (the library's own
+// messages already start with it), in flag words and with control
+// characters escaped, as report does.
 func errorLog(w io.Writer) *log.Logger {
 	return log.New(prefixWriter{w}, "", 0)
 }
@@ -251,10 +228,9 @@ type prefixWriter struct{ w io.Writer }
 
 func (p prefixWriter) Write(b []byte) (int, error) {
 	const prefix = "tlsdefault: "
-	if bytes.HasPrefix(b, []byte(prefix)) {
-		return p.w.Write(b)
-	}
-	if _, err := p.w.Write(append([]byte(prefix), b...)); err != nil {
+	line := strings.TrimSuffix(string(b), "\n")
+	line = safetext.Line(apiNames.Replace(strings.TrimPrefix(line, prefix)), maxLine)
+	if _, err := io.WriteString(p.w, prefix+line+"\n"); err != nil {
 		return 0, err
 	}
 	return len(b), nil

@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -120,24 +121,26 @@ type server struct {
 	done     chan error
 }
 
-// syncBuffer collects the rest of a server's standard error.
+// syncBuffer is the package's one synchronised buffer: a bytes.Buffer
+// that a subprocess's output copier writes while the test reads it (the
+// rest of a server's standard error, an openssl peer's output).
 type syncBuffer struct {
-	mu  chan struct{}
-	buf bytes.Buffer
+	mu sync.Mutex
+	b  bytes.Buffer
 }
 
-func newSyncBuffer() *syncBuffer { return &syncBuffer{mu: make(chan struct{}, 1)} }
+func newSyncBuffer() *syncBuffer { return new(syncBuffer) }
 
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu <- struct{}{}
-	defer func() { <-b.mu }()
-	return b.buf.Write(p)
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
 }
 
-func (b *syncBuffer) String() string {
-	b.mu <- struct{}{}
-	defer func() { <-b.mu }()
-	return b.buf.String()
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 // startServe starts "tlsdefault serve --addr 127.0.0.1:0 args..." and waits

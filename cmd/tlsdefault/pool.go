@@ -179,7 +179,7 @@ func writePoolTable(w io.Writer, l *poolListing) {
 		if len(c.Links) > 0 {
 			src += " (" + strings.Join(c.Links, ", ") + ")"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", c.SubjectHash, c.NotAfter.Format(time.DateOnly), src, c.Subject)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", c.SubjectHash, c.NotAfter.Format(time.DateOnly), src, peerText(c.Subject))
 	}
 	tw.Flush()
 	noun := "certificates"

@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"github.com/tlsdefault/tlsdefault"
-	"github.com/tlsdefault/tlsdefault/capool"
 )
 
 type serveCmd struct {
@@ -25,10 +24,10 @@ type serveCmd struct {
 	cert, key  string
 	dirOut     string
 	clientAuth string
-	cafile     string
-	capath     string
+	trust      trustFlags // the CAs client certificates must chain to
 	legacy     legacyFlags
 	dir        string
+	root       *os.Root // c.dir, opened
 }
 
 // clientAuthModes maps --client-auth to crypto/tls, as Python's verify_mode
@@ -47,8 +46,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&c.key, "key", "", "")
 	fs.StringVar(&c.dirOut, "dir-out", "", "")
 	fs.StringVar(&c.clientAuth, "client-auth", "none", "")
-	fs.StringVar(&c.cafile, "cafile", "", "")
-	fs.StringVar(&c.capath, "capath", "", "")
+	c.trust.register(fs)
 	c.legacy.register(fs)
 	fs.StringVar(&c.dir, "dir", "", "")
 	pos, err := parseFlags(fs, serveUsage, args, stdout)
@@ -63,7 +61,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	if err := c.legacy.check("serve"); err != nil {
 		return err
 	}
-	if err := checkEmpty(fs, "addr", "cert", "key", "dir-out", "cafile", "capath", "dir", "legacy-host"); err != nil {
+	if err := checkEmpty(fs, append([]string{"addr", "cert", "key", "dir-out", "dir", "legacy-host"}, trustFlagNames...)...); err != nil {
 		return err
 	}
 	if c.cert != "" && c.key == "" {
@@ -79,25 +77,29 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	if !ok {
 		return usageErrorf("serve: --client-auth %q: give none, optional or required", c.clientAuth)
 	}
-	clientCAs := c.cafile != "" || c.capath != ""
+	clientCAs := c.trust.given()
 	if mode == tls.NoClientCert && clientCAs {
-		return usageErrorf("serve: --cafile and --capath name the CAs of client certificates; give --client-auth optional or required too")
+		return usageErrorf("serve: --cafile, --capath, --cadata-file and --system name the CAs of client certificates; give --client-auth optional or required too")
 	}
 	if mode != tls.NoClientCert && !clientCAs && c.cert != "" {
-		return usageErrorf("serve: --client-auth %s needs the CAs that client certificates must chain to: give --cafile or --capath", c.clientAuth)
+		return usageErrorf("serve: --client-auth %s needs the CAs that client certificates must chain to: give --cafile, --capath or --cadata-file (or --system)", c.clientAuth)
 	}
-	for _, p := range []struct{ flag, path string }{{"cert", c.cert}, {"key", c.key}, {"cafile", c.cafile}, {"capath", c.capath}, {"dir", c.dir}} {
-		if p.path == "" {
-			continue
+	for _, p := range []struct{ flag, path string }{{"cert", c.cert}, {"key", c.key}} {
+		if err := checkFile("serve", p.flag, p.path); err != nil {
+			return err
 		}
-		if _, err := os.Stat(p.path); err != nil {
-			return usageErrorf("serve: --%s: %v", p.flag, err)
-		}
+	}
+	if err := checkDir("serve", "dir", c.dir, false); err != nil {
+		return err
+	}
+	if err := checkDir("serve", "dir-out", c.dirOut, true); err != nil {
+		return err
 	}
 	if c.dir != "" {
-		if fi, err := os.Stat(c.dir); err == nil && !fi.IsDir() {
-			return usageErrorf("serve: --dir %s is not a directory", c.dir)
+		if c.root, err = os.OpenRoot(c.dir); err != nil {
+			return usageErrorf("serve: --dir %s: %v", c.dir, pathless(err))
 		}
+		defer c.root.Close()
 	}
 
 	// The address is checked before anything is made: a mistyped --addr
@@ -108,13 +110,11 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 
 	// The client CAs are read before anything is written, so that a bad
 	// --cafile leaves no throwaway directory behind.
-	var clientPool *capool.Pool
-	if clientCAs {
-		clientPool, err = capool.Load(capool.Sources{CAFile: c.cafile, CAPath: c.capath})
-		if err != nil {
-			return sourceError("serve", exitUsage, err, nil)
-		}
+	clientPool, err := c.trust.load()
+	if err != nil {
+		return sourceError("serve", exitUsage, err, &c.trust)
 	}
+	words := libWords{trust: &c.trust, cert: c.cert, key: c.key}
 
 	opts := []tlsdefault.Option{
 		tlsdefault.WithErrorLog(errorLog(stderr)),
@@ -145,7 +145,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	if _, err := tlsdefault.ServerConfig(check...); err != nil {
-		return usageErrorf("serve: %s", flagWords(err.Error(), nil))
+		return usageErrorf("serve: %s", words.rewrite(err.Error()))
 	}
 
 	inner, err := net.Listen("tcp", c.addr)
@@ -163,6 +163,9 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	if tw != nil {
 		files, err = tw.write(c.dirOut)
 		if err != nil {
+			if c.dirOut != "" {
+				return fmt.Errorf("serve: --dir-out %s: writing the throwaway certificates: %w", c.dirOut, err)
+			}
 			return fmt.Errorf("serve: writing the throwaway certificates: %w", err)
 		}
 		defer func() {
@@ -179,7 +182,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	}
 	ln, err := tlsdefault.NewListener(inner, opts...)
 	if err != nil {
-		return usageErrorf("serve: %s", flagWords(err.Error(), nil))
+		return usageErrorf("serve: %s", words.rewrite(err.Error()))
 	}
 	serving = true
 	if files != nil {
@@ -196,13 +199,13 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 func (c *serveCmd) serve(ln net.Listener, stderr io.Writer) error {
 	var handler http.Handler = http.HandlerFunc(echoHandler)
 	if c.dir != "" {
-		handler = http.FileServer(http.Dir(c.dir))
+		handler = dirHandler(c.root)
 	}
-	srv := &http.Server{
-		Handler:           handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          errorLog(stderr),
+	// The library's server: header and idle timeouts, a smaller header
+	// limit, errors to the listener's log (errorLog, as given to Listen).
+	srv, err := tlsdefault.NewServer(ln, handler)
+	if err != nil {
+		return errors.New("serve: " + libMessage(err))
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -347,13 +350,13 @@ func echoHandler(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(&b, "alpn:         %s\n", alpnName(cs))
 		fmt.Fprintf(&b, "resumed:      %s\n", yesNo(cs.DidResume))
 		if cs.ServerName != "" {
-			fmt.Fprintf(&b, "server name:  %s\n", cs.ServerName)
+			fmt.Fprintf(&b, "server name:  %s\n", peerText(cs.ServerName))
 		} else {
 			fmt.Fprintf(&b, "server name:  none (no SNI)\n")
 		}
 		if len(cs.PeerCertificates) > 0 {
 			leaf := cs.PeerCertificates[0]
-			fmt.Fprintf(&b, "client cert:  %s (issued by %s)\n", leaf.Subject, leaf.Issuer)
+			fmt.Fprintf(&b, "client cert:  %s (issued by %s)\n", peerText(leaf.Subject.String()), peerText(leaf.Issuer.String()))
 		} else {
 			fmt.Fprintf(&b, "client cert:  none\n")
 		}

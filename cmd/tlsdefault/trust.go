@@ -2,101 +2,17 @@ package main
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
-	"strings"
 
 	"github.com/tlsdefault/tlsdefault/capool"
 )
-
-// trustFlags are --cafile, --capath, --cadata-file and --system, shared by
-// get and pool.
-type trustFlags struct {
-	cafile, capath, cadataFile string
-	system                     bool
-}
-
-func (t *trustFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&t.cafile, "cafile", "", "")
-	fs.StringVar(&t.capath, "capath", "", "")
-	fs.StringVar(&t.cadataFile, "cadata-file", "", "")
-	fs.BoolVar(&t.system, "system", false, "")
-}
-
-// given reports whether any trust flag was given.
-func (t *trustFlags) given() bool {
-	return t.cafile != "" || t.capath != "" || t.cadataFile != "" || t.system
-}
-
-// explicit reports whether a file or directory source was given.
-func (t *trustFlags) explicit() bool {
-	return t.cafile != "" || t.capath != "" || t.cadataFile != ""
-}
-
-// emptyWhat says what an empty flag should have named.
-var emptyWhat = map[string]string{
-	"addr":        "an address, as in 127.0.0.1:8443",
-	"cafile":      "a file name",
-	"cadata-file": "a file name",
-	"cert":        "a file name",
-	"key":         "a file name",
-	"o":           "a file name",
-	"capath":      "a directory name",
-	"dir":         "a directory name",
-	"dir-out":     "a directory name",
-	"legacy-host": "a host name",
-}
-
-// checkEmpty rejects flags set to an empty string: an empty source never
-// means "the system store" (Python's cafile="" does; tlsdefault does not).
-func checkEmpty(fs *flag.FlagSet, names ...string) error {
-	var err error
-	fs.Visit(func(f *flag.Flag) {
-		if err != nil {
-			return
-		}
-		for _, n := range names {
-			if f.Name == n && f.Value.String() == "" {
-				dash := "--"
-				if len(n) == 1 {
-					dash = "-" // -o
-				}
-				err = usageErrorf("%s: %s%s is empty; give %s", fs.Name(), dash, n, emptyWhat[n])
-			}
-		}
-	})
-	return err
-}
 
 // sourceError is a trust source that cannot be loaded; code is the exit
 // code for it (usage for get and serve, exitPool for pool).
 func sourceError(cmd string, code int, err error, t *trustFlags) error {
 	return &cliError{code: code, msgs: []string{cmd + ": " + flagWords(err.Error(), t)}}
-}
-
-// flagWords rewrites a library message in the command's terms: the
-// option and source names become the flags that set them.
-func flagWords(msg string, t *trustFlags) string {
-	msg = strings.TrimPrefix(msg, "tlsdefault: ")
-	msg = strings.TrimPrefix(msg, "capool: ")
-	for _, r := range []struct{ from, to string }{
-		{"cafile ", "--cafile "},
-		{"capath ", "--capath "},
-		{"WithKeyPairFiles: ", "--cert and --key: "},
-		{"legacy: ForHosts: ", "--legacy-host: "},
-		{"WithCAFile: capool: cafile ", "--cafile "},
-		{"WithCAPath: capool: capath ", "--capath "},
-	} {
-		if strings.HasPrefix(msg, r.from) {
-			return r.to + strings.TrimPrefix(msg, r.from)
-		}
-	}
-	if t != nil && t.cadataFile != "" && strings.HasPrefix(msg, "cadata") {
-		return "--cadata-file " + t.cadataFile + strings.TrimPrefix(msg, "cadata")
-	}
-	return msg
 }
 
 // load builds the pool the flags name: the file and directory sources

@@ -4,30 +4,31 @@ package main
 // generated listing cannot group flags, show examples or document the
 // environment.
 
-const shortUsage = `Usage:
-    tlsdefault get [flags] URL           fetch over HTTPS with the safe defaults
-    tlsdefault serve [flags]             serve HTTPS on 127.0.0.1:8443
-    tlsdefault pool [flags]              list and check a trust store
-    tlsdefault rehash DIR                make OpenSSL's <hash>.N links in DIR
-    tlsdefault demo                      show the defaults at work, no set-up
-    tlsdefault version
+// longUsage is what 'tlsdefault help' prints.
+func longUsage() string { return longUsageHead + shortUsage() + longUsageTail }
 
-Run 'tlsdefault help' for more, 'tlsdefault COMMAND --help' for a command.
-`
-
-const longUsage = `tlsdefault: TLS with the safe defaults of package tlsdefault, from the
+const longUsageHead = `tlsdefault: TLS with the safe defaults of package tlsdefault, from the
 command line: TLS 1.2 or 1.3 only, ECDHE with AES-GCM or ChaCha20-Poly1305,
 certificates always verified, host names always checked, RSA keys of at
 least 2048 bits, no SHA-1 signatures. Anything older only with --legacy.
 
-` + shortUsage + `
-Trust flags (get, pool; serve takes --cafile and --capath for client CAs):
+`
+
+const longUsageTail = `
+Trust flags (get and pool; serve takes them for the CAs of client
+certificates):
     --cafile FILE        trust the certificates in a PEM file (a bundle)
     --capath DIR         trust a CA directory: OpenSSL's hashed <hash>.N
                          files (see rehash) and plain .pem, .crt, .cer files
     --cadata-file FILE   trust the certificates in a file of PEM or DER data
     --system             add the system store to the sources above
 With none of them, the system store is trusted. With any of them, only those.
+
+Flags may come before or after the arguments; "--" ends them. A flag that
+takes one value is given once (a repeat is a usage error); only
+--legacy-host is repeatable. Messages name flags as they are typed; the
+library's explanations, which name its options (WithCAFile), are told in
+the flags that set them (--cafile).
 
 Environment:
     SSL_CERT_FILE    the system store's bundle file, instead of the platform's
@@ -43,8 +44,9 @@ Environment:
 Exit codes:
     0    success
     1    TLS handshake, certificate verification, network or other failure
-    2    usage: bad flags or arguments, conflicting flags, files that
-         cannot be used
+    2    usage: bad flags or arguments (a port out of range, a flag given
+         twice), conflicting flags, files or directories that cannot be
+         used
     3    get: the server answered with an HTTP status of 400 or more
     4    pool: the pool is empty or a trust source failed to load
 
@@ -57,6 +59,10 @@ const getUsage = `Usage: tlsdefault get [flags] URL
 Fetch an https:// URL with a client from tlsdefault.NewClient and write the
 body to standard output. When the connection fails, say why in plain words:
 which side refused what, and what to do about it.
+
+An http:// URL is fetched too, in plain HTTP, with a warning: nothing is
+encrypted and the server is not authenticated. (A port that answers
+https:// in plain HTTP is reported so; this is how to reach it.)
 
 Flags:
     --cafile FILE        trust the certificates in a PEM file
@@ -71,14 +77,22 @@ Flags:
                          --legacy-host
     --legacy-host NAME   allow them only for NAME (exact, or *.example.com);
                          repeatable; every other host keeps the defaults
-    -o FILE              write the body to FILE instead of standard output
+    --connect-to HOST:PORT
+                         connect to HOST:PORT instead of the URL's host and
+                         port, and still send and verify the URL's host
+                         name (as curl's --connect-to); for the URL's host
+                         and port only, never through a proxy
+    -o FILE              write the body to FILE instead of standard output;
+                         FILE is replaced when the body is complete, and
+                         keeps its mode (a new FILE gets 0666 less the umask)
     -v                   print what was negotiated and the verified chain
-                         on standard error
+                         on standard error; when the handshake fails, the
+                         chain the server sent
     --timeout DURATION   give up after this long (default 30s)
 
 With no trust flag the system store is trusted (SSL_CERT_FILE and
-SSL_CERT_DIR are honoured). Redirects are followed to https:// URLs only.
-A URL without a scheme is taken as https://.
+SSL_CERT_DIR are honoured). Redirects are followed up to 10 times, never
+from https:// to http://. A URL without a scheme is taken as https://.
 
 A TLS 1.2 peer that signs only with SHA-1 is out of reach unless the process
 runs with GODEBUG=tlssha1=1, which makes crypto/tls accept SHA-1 handshake
@@ -93,6 +107,8 @@ Examples:
     $ tlsdefault get https://example.com/
     $ tlsdefault get -v -o /dev/null https://example.com/
     $ tlsdefault get --cafile ca.pem https://localhost:8443/
+    $ tlsdefault get -v --connect-to 127.0.0.1:8443 https://www.example.com:8443/
+    $ tlsdefault get http://localhost:8080/
     $ tlsdefault get --cafile ca.pem --cert client.pem --key client-key.pem https://localhost:8443/
     $ tlsdefault get --legacy-host printer.example.net https://printer.example.net/
 `
@@ -100,7 +116,9 @@ Examples:
 const serveUsage = `Usage: tlsdefault serve [flags]
 
 Serve HTTPS with a listener from tlsdefault.Listen (TLS 1.2 and 1.3, HTTP/2
-and HTTP/1.1, a handshake timeout). The page shown, unless --dir is given,
+and HTTP/1.1, a handshake timeout) and a server from tlsdefault.NewServer
+(header and idle timeouts: a client that goes silent after the handshake
+is closed). The page shown, unless --dir is given,
 echoes what was negotiated on the request's connection: version, cipher
 suite, key exchange, ALPN, resumption and the client certificate.
 
@@ -119,18 +137,26 @@ Flags:
                            re-read when the file changes
     --key FILE             private key (PEM) of --cert
     --dir-out DIR          where the throwaway CA and certificates go
-                           (default: a new temporary directory); not with --cert
+                           (default: a new temporary directory), made if it
+                           does not exist; not with --cert
     --client-auth MODE     none (default), optional or required: ask for
                            client certificates and verify them
     --cafile FILE          CAs that client certificates must chain to; with
-                           the throwaway CA and no --cafile or --capath, the
-                           throwaway CA is used
+                           the throwaway CA and no trust flag, the throwaway
+                           CA is used
     --capath DIR           a CA directory for client certificates
+    --cadata-file FILE     a file of PEM or DER CAs for client certificates
+    --system               let client certificates chain to the system store
+                           too (deliberately: any public CA's client
+                           certificate is then accepted)
     --legacy               also speak TLS 1.0 and 1.1, CBC, RSA key exchange
                            and 3DES suites (package legacy), to every client
     --legacy-host NAME     only to clients that ask for NAME by SNI;
                            repeatable
-    --dir DIR              serve the files in DIR instead of the echo page
+    --dir DIR              serve the files in DIR instead of the echo page;
+                           nothing outside DIR (a symbolic link out of it is
+                           not followed) and no name that starts with a dot
+                           (.env, .git/): those answer 404
 
 Exit codes: 0 shut down cleanly, 1 failure, 2 usage.
 
@@ -202,11 +228,12 @@ Print the version of tlsdefault, the Go release it was built with, and the
 source revision of development builds.
 `
 
-var subUsage = map[string]string{
-	"get":     getUsage,
-	"serve":   serveUsage,
-	"pool":    poolUsage,
-	"rehash":  rehashUsage,
-	"demo":    demoUsage,
-	"version": versionUsage,
-}
+const helpUsage = `Usage: tlsdefault help [COMMAND]
+
+Print the usage of tlsdefault: the commands, the trust flags, the
+environment and the exit codes; or, with a command, that command's usage
+(the same as 'tlsdefault COMMAND --help').
+
+Example:
+    $ tlsdefault help get
+`

@@ -38,7 +38,9 @@
 // and no path length limit, so intermediates may be chained. Each CA gets a
 // unique common name ("tlsdefault test CA <n>"). Leaves get
 // KeyUsageDigitalSignature (plus KeyUsageKeyEncipherment for RSA keys) and
-// the extended key usage for their purpose.
+// the extended key usage for their purpose. The template choices are those
+// of package internal/pki, which the tlsdefault command's throwaway CA uses
+// too.
 //
 // # Negative cases
 //

@@ -2,22 +2,15 @@ package testpki
 
 import (
 	"crypto"
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/sha1"
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"encoding/asn1"
-	"encoding/pem"
 	"fmt"
-	"math/big"
-	"net"
-	"net/url"
-	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/tlsdefault/tlsdefault/internal/pki"
 )
 
 // A CA is a certificate authority: a self-signed root from [NewCA] or an
@@ -52,7 +45,7 @@ func NewCA(t testing.TB, opts ...Option) *CA {
 	if o.commonName == "" {
 		o.commonName = fmt.Sprintf("tlsdefault test CA %d", serialCounter.Add(1))
 	}
-	cert, key := create(t, caTemplate, o, 0, nil)
+	cert, key := create(t, true, o, 0, nil)
 	return &CA{Cert: cert, Key: key}
 }
 
@@ -64,7 +57,7 @@ func (ca *CA) Intermediate(t testing.TB, opts ...Option) *CA {
 	if o.commonName == "" {
 		o.commonName = fmt.Sprintf("tlsdefault test intermediate CA %d", serialCounter.Add(1))
 	}
-	cert, key := create(t, caTemplate, o, ca.depth()+1, ca)
+	cert, key := create(t, true, o, ca.depth()+1, ca)
 	return &CA{Cert: cert, Key: key, Parent: ca}
 }
 
@@ -104,7 +97,7 @@ func (ca *CA) Issue(t testing.TB, opts ...Option) *Leaf {
 	if !o.ekuSet {
 		o.eku = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}
 	}
-	cert, key := create(t, leafTemplate, o, leafRole, ca)
+	cert, key := create(t, false, o, leafRole, ca)
 	// Check now that the key can be written, so KeyPEM cannot fail later.
 	if _, err := x509.MarshalPKCS8PrivateKey(key); err != nil {
 		t.Fatalf("testpki: marshal leaf key: %v", err)
@@ -123,7 +116,7 @@ func (ca *CA) CertDER() []byte {
 
 // CertPEM returns the CA certificate as one PEM "CERTIFICATE" block.
 func (ca *CA) CertPEM() []byte {
-	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ca.Cert.Raw})
+	return pki.CertPEM(ca.Cert.Raw)
 }
 
 // Pool returns a new pool holding only the root of ca's chain (ca itself if
@@ -167,21 +160,21 @@ func (l *Leaf) TLS() tls.Certificate {
 // CertPEM returns the leaf certificate followed by its intermediates, as PEM
 // "CERTIFICATE" blocks, the layout tls.LoadX509KeyPair expects.
 func (l *Leaf) CertPEM() []byte {
-	out := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: l.Cert.Raw})
+	ders := [][]byte{l.Cert.Raw}
 	for _, ic := range l.Chain {
-		out = append(out, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ic.Raw})...)
+		ders = append(ders, ic.Raw)
 	}
-	return out
+	return pki.CertPEM(ders...)
 }
 
 // KeyPEM returns the private key as a PKCS #8 "PRIVATE KEY" PEM block. It
 // returns nil only for a hand-built Leaf whose key PKCS #8 cannot encode.
 func (l *Leaf) KeyPEM() []byte {
-	der, err := x509.MarshalPKCS8PrivateKey(l.Key)
+	b, err := pki.KeyPEM(l.Key)
 	if err != nil {
 		return nil
 	}
-	return pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})
+	return b
 }
 
 func collect(opts []Option) *options {
@@ -194,103 +187,34 @@ func collect(opts []Option) *options {
 	return o
 }
 
-func caTemplate(o *options) *x509.Certificate {
-	return &x509.Certificate{
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
-		ExtKeyUsage:           o.eku, // none unless ExtKeyUsage was given
-	}
-}
-
-func leafTemplate(o *options) *x509.Certificate {
-	return &x509.Certificate{
-		BasicConstraintsValid: true,
-		KeyUsage:              x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:           o.eku,
-	}
-}
-
-// create generates a key and a certificate from the template tmpl returns,
-// signed by issuer, or self-signed when issuer is nil.
-func create(t testing.TB, tmpl func(*options) *x509.Certificate, o *options, role int, issuer *CA) (*x509.Certificate, crypto.Signer) {
+// create generates a key and a certificate with internal/pki's template
+// choices, signed by issuer, or self-signed when issuer is nil.
+func create(t testing.TB, ca bool, o *options, role int, issuer *CA) (*x509.Certificate, crypto.Signer) {
 	t.Helper()
 	key, err := newKey(o, role)
 	if err != nil {
 		t.Fatalf("testpki: generate key: %v", err)
 	}
-	tpl := tmpl(o)
-	if _, ok := key.(*rsa.PrivateKey); ok && !tpl.IsCA {
-		tpl.KeyUsage |= x509.KeyUsageKeyEncipherment
+	spec := pki.Spec{
+		Subject:            pkix.Name{CommonName: o.commonName},
+		Names:              o.names,
+		CA:                 ca,
+		ExtKeyUsage:        o.eku, // for CAs none unless ExtKeyUsage was given
+		NotBefore:          o.notBefore,
+		NotAfter:           o.notAfter,
+		SignatureAlgorithm: o.sigAlg,
 	}
-	tpl.Subject = pkix.Name{CommonName: o.commonName}
-	tpl.SignatureAlgorithm = o.sigAlg
-	tpl.NotBefore, tpl.NotAfter = o.notBefore, o.notAfter
-	if tpl.NotBefore.IsZero() && tpl.NotAfter.IsZero() {
-		now := time.Now()
-		tpl.NotBefore, tpl.NotAfter = now.Add(-time.Hour), now.Add(24*time.Hour)
+	if spec.NotBefore.IsZero() && spec.NotAfter.IsZero() {
+		spec.NotBefore, spec.NotAfter = pki.ValidFor(24 * time.Hour)
 	}
-	if tpl.SerialNumber, err = rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 128)); err != nil {
-		t.Fatalf("testpki: serial number: %v", err)
-	}
-	if tpl.SubjectKeyId, err = subjectKeyID(key.Public()); err != nil {
-		t.Fatalf("testpki: subject key ID: %v", err)
-	}
-	if err := addNames(tpl, o.names); err != nil {
-		t.Fatalf("testpki: %v", err)
-	}
-
-	parent, signer := tpl, key
+	var parent *x509.Certificate
+	signer := key
 	if issuer != nil {
 		parent, signer = issuer.Cert, issuer.Key
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tpl, parent, key.Public(), signer)
+	cert, err := pki.Create(spec, key.Public(), parent, signer)
 	if err != nil {
-		t.Fatalf("testpki: create certificate %q: %v", o.commonName, err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatalf("testpki: parse certificate %q: %v", o.commonName, err)
+		t.Fatalf("testpki: %v", err)
 	}
 	return cert, key
-}
-
-// subjectKeyID is RFC 5280 section 4.2.1.2 method 1: the SHA-1 of the
-// subjectPublicKey bit string.
-func subjectKeyID(pub crypto.PublicKey) ([]byte, error) {
-	spkiDER, err := x509.MarshalPKIXPublicKey(pub)
-	if err != nil {
-		return nil, err
-	}
-	var spki struct {
-		Algorithm pkix.AlgorithmIdentifier
-		PublicKey asn1.BitString
-	}
-	if _, err := asn1.Unmarshal(spkiDER, &spki); err != nil {
-		return nil, err
-	}
-	sum := sha1.Sum(spki.PublicKey.Bytes)
-	return sum[:], nil
-}
-
-// addNames sorts names into the SAN fields of tpl: IP addresses, URIs
-// (containing "://"), email addresses (containing "@"), and DNS names.
-func addNames(tpl *x509.Certificate, names []string) error {
-	for _, n := range names {
-		switch {
-		case net.ParseIP(n) != nil:
-			tpl.IPAddresses = append(tpl.IPAddresses, net.ParseIP(n))
-		case strings.Contains(n, "://"):
-			u, err := url.Parse(n)
-			if err != nil {
-				return fmt.Errorf("URI SAN: %w", err)
-			}
-			tpl.URIs = append(tpl.URIs, u)
-		case strings.Contains(n, "@"):
-			tpl.EmailAddresses = append(tpl.EmailAddresses, n)
-		default:
-			tpl.DNSNames = append(tpl.DNSNames, n)
-		}
-	}
-	return nil
 }

@@ -1,0 +1,5 @@
+//go:build !race
+
+package tlsdefault_test
+
+const raceEnabled = false
