@@ -254,15 +254,13 @@ func ExampleWithMinVersion() {
 		tlsdefault.WithErrorLog(discardLog))
 	defer stop()
 
-	tr, err := tlsdefault.NewTransport(tlsdefault.WithCAData(caDER))
+	cfg, err := tlsdefault.ClientConfig(tlsdefault.WithCAData(caDER))
 	if err != nil {
 		log.Fatal(err)
 	}
-	tr.TLSClientConfig.MaxVersion = tls.VersionTLS12 // an older client
-	_, err = (&http.Client{Transport: tr}).Get(url)
-	var he *tlsdefault.HandshakeError
-	if errors.As(err, &he) {
-		alert, _ := he.Alert()
+	cfg.MaxVersion = tls.VersionTLS12 // an older client
+	_, err = tls.Dial("tcp", strings.TrimPrefix(strings.TrimSuffix(url, "/"), "https://"), cfg)
+	if alert, ok := tlsdefault.Diagnose(err).Alert(); ok {
 		fmt.Println("TLS 1.2 client:", alert)
 	}
 
