@@ -29,7 +29,10 @@
 //     a peer in the scope of legacy.Allow may use RSA-1024). A
 //     refusal is a [*PolicyError] that names the certificate and the reason.
 //   - SSLKEYLOGFILE is honoured as Python and curl do, with a one-line
-//     warning on standard error.
+//     warning on standard error; a symbolic link, a file that is not a
+//     regular file, or (on Unix) a file another user owns or that group or
+//     others may read is refused with a warning, and new files get mode
+//     0600.
 //   - GODEBUG=tlssha1=1, which makes crypto/tls accept SHA-1 handshake
 //     signatures in TLS 1.2 from every peer whatever the config says, is
 //     refused: while the process runs with it (from the environment or the
@@ -68,10 +71,13 @@
 // fall-back to the system store (Python's cafile="" falls back; this does
 // not).
 //
-// A hashed CA directory (OpenSSL's <hash>.N layout) is read as OpenSSL reads
-// it: lazily, by issuer, at handshake time, so a directory of thousands of
-// CAs costs nothing to open and a CA added later is trusted on the next
-// handshake.
+// A hashed CA directory (OpenSSL's <hash>.N layout) is read as OpenSSL
+// finds CAs in it, by subject hash, and verified by crypto/tls like any
+// other trust source. [NewClient], [Listen], [NewListener] and
+// [ServerConfig] read it again for each connection (a stat of the
+// directory while it is unchanged), so a CA added later is trusted on the
+// next handshake; [ClientConfig] and [NewTransport] read it when called. A
+// CA deleted from it is refused from the next handshake on, everywhere.
 //
 // # Client certificates
 //

@@ -196,11 +196,12 @@ func (handshakeTimeoutError) Is(target error) bool {
 // x509.HostnameError, x509.CertificateInvalidError, tls.RecordHeaderError,
 // *PolicyError and, for an alert the peer sent, tls.AlertError.
 //
-// Clients from NewTransport and NewClient return it (inside *url.Error),
-// also when a TLS 1.3 server refuses the client certificate after the
-// client's side of the handshake is done; listeners from Listen and
-// NewListener log it; Diagnose makes one from the error of a handshake
-// made with a config of ClientConfig or ServerConfig.
+// Clients from NewClient return it (inside *url.Error), also when a TLS
+// 1.3 server refuses the client certificate after the client's side of the
+// handshake is done; listeners from Listen and NewListener log it;
+// Diagnose makes one from the error of a handshake made with a config of
+// ClientConfig or ServerConfig, or by a transport from NewTransport (on
+// which net/http makes the handshakes).
 //
 // Text that came from the peer or its certificate (names, subjects) is
 // quoted and escaped in Reason and Error, never copied raw.

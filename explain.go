@@ -28,7 +28,8 @@ import (
 
 // Diagnose classifies the error of a failed handshake made by a client
 // with a config from ClientConfig (tls.Dial, tls.Dialer, tls.Client and
-// Handshake), as NewTransport's dialler does for its own connections. It
+// Handshake) or by a transport from NewTransport, as NewClient's dialler
+// does for its own connections. It
 // returns nil for a nil error, the *HandshakeError err holds if it holds
 // one, and otherwise a new *HandshakeError wrapping err (CauseUnknown when
 // err is no handshake failure it knows).
@@ -72,7 +73,7 @@ type diagInfo struct {
 	sni          string
 	sniKnown     bool // server: the name the client asked for is known
 
-	// The course of a client handshake, when watched (NewTransport).
+	// The course of a client handshake, when watched (NewClient).
 	watched       bool
 	certRequested bool // the server sent a CertificateRequest
 	certSent      bool // and this client answered with a certificate

@@ -21,22 +21,22 @@ var tlsConfigFields = map[string]string{
 	"NameToCertificate":                   "deprecated, unused",
 	"GetCertificate":                      "server: picks among the configured identities, reloading files",
 	"GetClientCertificate":                "client: presents WithCertificate / WithKeyPairFiles",
-	"GetConfigForClient":                  "server: only with legacy, to scope it by SNI",
-	"VerifyPeerCertificate":               "unused",
-	"VerifyConnection":                    "chain policy; full verification with a lazy capath; legacy scope",
+	"GetConfigForClient":                  "server: with legacy, to scope it by SNI; with a hashed capath or reloaded WithCAFile/WithCAPath files and WithClientAuth, the current ClientCAs per handshake",
+	"VerifyPeerCertificate":               "chain policy, as in VerifyConnection, so that replacing one leaves it; refuses unverified chains",
+	"VerifyConnection":                    "chain policy; legacy scope; refuses unverified chains and sessions whose CA was deleted or removed from a reloaded file",
 	"RootCAs":                             "client: trust options, never nil",
 	"NextProtos":                          "server: h2, http/1.1; client: set by http.Transport",
 	"ServerName":                          "client: set per connection by tls.Dial / the transport",
 	"ClientAuth":                          "server: NoClientCert unless WithClientAuth; unverified modes refused",
 	"ClientCAs":                           "server: trust options when WithClientAuth",
-	"InsecureSkipVerify":                  "false; true only with a lazy capath, where VerifyConnection verifies",
+	"InsecureSkipVerify":                  "false, always (a hashed capath is verified by crypto/tls too); set, every handshake is refused",
 	"CipherSuites":                        "explicit ECDHE+AEAD list (legacy widens)",
 	"PreferServerCipherSuites":            "deprecated, ignored by crypto/tls",
 	"SessionTicketsDisabled":              "false: resumption on",
-	"SessionTicketKey":                    "default (random, rotated by crypto/tls)",
-	"ClientSessionCache":                  "client: an LRU cache per config",
-	"UnwrapSession":                       "default",
-	"WrapSession":                         "default",
+	"SessionTicketKey":                    "default (random, rotated by crypto/tls); WithSessionTicketKeyFile sets keys with SetSessionTicketKeys",
+	"ClientSessionCache":                  "client: an LRU cache per config (per version of the certificate with WithKeyPairFiles)",
+	"UnwrapSession":                       "default; with WithSessionTicketKeyFile, re-reads the file, then DecryptTicket",
+	"WrapSession":                         "default; with WithSessionTicketKeyFile, re-reads the file, then EncryptTicket",
 	"MinVersion":                          "TLS 1.2 (WithMinVersion raises, legacy lowers)",
 	"MaxVersion":                          "0: TLS 1.3",
 	"CurvePreferences":                    "nil: Go's groups, X25519MLKEM768 first",
@@ -54,7 +54,7 @@ var transportFields = map[string]string{
 	"OnProxyConnectResponse": "unset",
 	"DialContext":            "cleanhttp: 30 s dial timeout, keep-alive",
 	"Dial":                   "deprecated, unset",
-	"DialTLSContext":         "tlsdefault: handshake per host, explained errors",
+	"DialTLSContext":         "NewTransport: unset, so that net/http handshakes with TLSClientConfig (clones and changes hold); NewClient: the library's dialler",
 	"DialTLS":                "deprecated, unset",
 	"TLSClientConfig":        "ClientConfig",
 	"TLSHandshakeTimeout":    "10 s (WithHandshakeTimeout)",
@@ -115,8 +115,15 @@ func TestDecidedValues(t *testing.T) {
 		c.Renegotiation != tls.RenegotiateNever || c.VerifyConnection == nil || c.CurvePreferences != nil || c.SessionTicketsDisabled {
 		t.Errorf("client config: %+v", c)
 	}
-	if !tr.ForceAttemptHTTP2 || tr.DialTLSContext == nil || tr.DisableKeepAlives {
+	if !tr.ForceAttemptHTTP2 || tr.DialTLSContext != nil || tr.DialContext == nil || tr.DisableKeepAlives || c.VerifyPeerCertificate == nil {
 		t.Errorf("transport: %+v", tr)
+	}
+	client, err := tlsdefault.NewClient(tlsdefault.WithCAData(ca.CertPEM()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if client.Transport.(*http.Transport).DialTLSContext == nil {
+		t.Error("NewClient's transport has no dialler of its own")
 	}
 	s, err := tlsdefault.ServerConfig(tlsdefault.WithCertificate(ca.Server(t).TLS()))
 	if err != nil {

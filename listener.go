@@ -30,8 +30,11 @@ type server struct {
 	legacy legacyhook.Hook
 	// verifyClients is the mode asked for.
 	verifyClients tls.ClientAuthType
-	// clientCAs is the ClientCAs the library set: with a hashed capath it
-	// is read again per handshake, unless the user changed it.
+	tickets       *ticketKeys         // WithSessionTicketKeyFile
+	live          *internal.LiveTrust // the client CAs, reloaded; nil without WithClientAuth
+	// clientCAs is the ClientCAs the library set: each handshake gets the
+	// CAs in force (reloaded files, a hashed capath read again), unless
+	// the user changed it.
 	clientCAs *x509.CertPool
 	// source (WithCertificateSource) gives the certificate at handshake
 	// time; checker applies the policy to what it returns.
@@ -45,6 +48,16 @@ type server struct {
 // http.Server speaks HTTP/2, and no client certificates unless
 // WithClientAuth asks for them (then verified against the trust options,
 // with the same chain policy as on the client side).
+//
+// Client certificates are verified by crypto/tls itself, so that a client
+// refused gets crypto/tls's alert (unknown_ca, certificate_expired), also
+// with a hashed WithCAPath: its CAs are read into ClientCAs again for each
+// handshake, by GetConfigForClient (a CA added to the directory is trusted
+// at the next handshake, a CA deleted refused). The chain policy is
+// applied by both VerifyPeerCertificate and VerifyConnection, and an
+// unverified client certificate is refused even if ClientAuth is lowered:
+// no single field assignment makes the config accept a client certificate
+// that crypto/tls with the same ClientCAs refuses.
 //
 // The certificate comes from WithCertificate, WithKeyPairFiles or
 // WithCertificateSource; a key that does not match, or a key below the
@@ -89,6 +102,7 @@ func newServer(opts []Option, needCert bool) (*server, error) {
 	if err != nil {
 		return nil, err
 	}
+	useLogger(s, ids, "server")
 	srv := &server{s: s, ids: ids, legacy: s.Legacy, verifyClients: s.ClientAuth}
 	cfg := &tls.Config{
 		MinVersion:   s.MinVersion,
@@ -116,15 +130,16 @@ func newServer(opts []Option, needCert bool) (*server, error) {
 		if !s.HasTrustSource() {
 			return nil, errors.New("tlsdefault: WithClientAuth: verifying client certificates needs a trust source: add WithCAFile, WithCAPath, WithCAData or WithPool with the CA that issues them (WithSystemRoots would accept any publicly issued certificate, so it must be asked for explicitly)")
 		}
-		srv.pool, err = s.Trust(false)
+		srv.live, err = newLiveTrust(s, false)
 		if err != nil {
 			return nil, err
 		}
+		srv.pool = srv.live.Initial().Pool
 		srv.trust = describeTrust(srv.pool)
 		// crypto/tls verifies client certificates, also with a hashed
-		// capath (whose CAs are read again per handshake, below), so that
-		// its own checks and alerts apply.
-		cfg.ClientCAs = srv.pool.CertPoolNow(x509.ExtKeyUsageClientAuth)
+		// capath (whose CAs are read again per handshake, reloadTrust), so
+		// that its own checks and alerts apply.
+		cfg.ClientCAs = srv.live.Initial().ClientAuth
 		cfg.ClientAuth = s.ClientAuth
 		srv.clientCAs = cfg.ClientCAs
 		cfg.VerifyPeerCertificate = srv.verifyPeer
@@ -144,39 +159,12 @@ func newServer(opts []Option, needCert bool) (*server, error) {
 			return c, nil
 		}
 	}
-	if srv.pool.Lazy() {
-		srv.refreshClientCAs(cfg)
+	srv.reloadTrust(cfg)
+	if err := srv.useTicketKeys(cfg); err != nil {
+		return nil, err
 	}
 	srv.config = cfg
 	return srv, nil
-}
-
-// refreshClientCAs makes each handshake verify client certificates against
-// the CAs a hashed capath holds at that time: GetConfigForClient (after
-// legacy mode's, if any) gives the handshake a clone of the live config
-// whose ClientCAs, unless the user changed them, are read again. Without
-// it (a user's own GetConfigForClient) the CAs read at construction apply,
-// less the ones deleted since.
-func (srv *server) refreshClientCAs(cfg *tls.Config) {
-	inner := cfg.GetConfigForClient
-	cfg.GetConfigForClient = func(hello *tls.ClientHelloInfo) (*tls.Config, error) {
-		var c *tls.Config
-		if inner != nil {
-			var err error
-			if c, err = inner(hello); err != nil {
-				return nil, err
-			}
-		}
-		if c == nil {
-			noteHello(hello)
-			c = cfg.Clone()
-			c.GetConfigForClient = nil
-		}
-		if c.ClientCAs == srv.clientCAs {
-			c.ClientCAs = srv.pool.CertPoolNow(x509.ExtKeyUsageClientAuth)
-		}
-		return c, nil
-	}
 }
 
 // getCertificate picks the first identity the client supports (SNI name,
@@ -225,6 +213,11 @@ func (srv *server) verifyPeer(raw [][]byte, chains [][]*x509.Certificate) error 
 	if len(chains) == 0 {
 		return errors.New("tlsdefault: the client's certificate was not verified")
 	}
+	live, err := liveChains(srv.pool, chains, "client")
+	if err != nil {
+		return &tls.CertificateVerificationError{UnverifiedCertificates: chains[0][:1], Err: err}
+	}
+	chains = live
 	minRSA := internal.MinRSABits
 	if srv.legacy != nil {
 		minRSA = legacyhook.MinRSABitsFloor // the lowest legacy mode allows; verify applies the SNI name's
@@ -246,11 +239,15 @@ func (srv *server) verify(cs tls.ConnectionState) error {
 		if len(chains) == 0 {
 			return errors.New("tlsdefault: the client's certificate was not verified")
 		}
-		if cs.DidResume {
-			var err error
-			if chains, err = liveChains(srv.pool, chains, "client"); err != nil {
-				return &tls.CertificateVerificationError{UnverifiedCertificates: cs.PeerCertificates, Err: err}
-			}
+		// A session resumed, or a certificate trusted as it is, is not
+		// checked by crypto/tls against a CA deleted from a hashed capath.
+		st := srv.live.Current()
+		chains, err := liveChains(st.Pool, chains, "client")
+		if err != nil {
+			return &tls.CertificateVerificationError{UnverifiedCertificates: cs.PeerCertificates, Err: err}
+		}
+		if err := srv.checkAnchored(st, cs, chains); err != nil {
+			return err
 		}
 		minRSA := internal.MinRSABits
 		if srv.legacy != nil {
@@ -402,7 +399,7 @@ func (l *listener) handshake(raw net.Conn) {
 		if l.ctx.Err() != nil {
 			return // aborted by Close, not the peer's doing
 		}
-		l.logHandshake(addrString(raw), l.srv.diagnose(err, addrString(raw), hello, tc, timedOut, l.timeout))
+		l.logHandshake(addrString(raw), withSNI(l.srv.diagnose(err, addrString(raw), hello, tc, timedOut, l.timeout), hello, tc))
 		return
 	}
 	if tc.ConnectionState().NegotiatedProtocol == acmeALPN {
@@ -445,7 +442,10 @@ func (l *listener) logHandshake(remote string, err error) {
 	now := time.Now()
 	if since := now.Sub(l.logAt); since < time.Second {
 		l.logN++
-		l.logRemote, l.logErr = remote, err
+		if l.logErr == nil || failureLevel(err) >= failureLevel(l.logErr) {
+			// The record of the second tells the most severe failure.
+			l.logRemote, l.logErr = remote, err
+		}
 		if !l.logTimer {
 			l.logTimer = true
 			time.AfterFunc(time.Second-since, l.flushLog)
@@ -498,6 +498,12 @@ func (l *listener) printHandshake(remote string, err error, more int) {
 		suffix += fmt.Sprintf(" (and %d more failed handshakes in the last second)", more)
 	}
 	msg = safetext.Line(msg, maxLogLine-len(suffix)) + suffix
+	if lg := l.srv.s.Logger; lg != nil {
+		logFailure(lg, remote, sniOf(err), err, more)
+		if l.logger == nil {
+			return // WithLogger alone: no line on the standard logger
+		}
+	}
 	if l.logger != nil {
 		l.logger.Print(msg)
 	} else {
@@ -515,8 +521,9 @@ func (srv *server) diagnose(err error, remote string, hello *helloWatch, tc *tls
 		sni: hello.sni, sniKnown: hello.seen,
 		timedOut: timedOut, timeout: timeout,
 	}
-	if srv.pool != nil {
-		in.pool = srv.pool
+	if srv.live != nil {
+		// The trust in force, reloaded or not.
+		in.pool, in.trust = srv.live.Latest().Pool, srv.live.Latest().Describe
 	}
 	cs := tc.ConnectionState()
 	in.version, in.serverHello = cs.Version, cs.Version != 0

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"log/slog"
 	"reflect"
 	"slices"
 	"time"
@@ -55,6 +56,18 @@ func init() {
 // option is given, only the given sources are trusted; add WithSystemRoots
 // to trust the system store as well. An empty path is an error, never a
 // fall-back to the system store.
+//
+// The file is read again when it changes (checked at most once a second,
+// at a handshake; a replacement is seen by device, inode, size, times and
+// link target, so a rename, a Kubernetes ..data symlink swap and a
+// same-size copy with the time kept all count): on a server the new CAs
+// verify client certificates from the next handshake on, and on a client
+// connections of NewTransport and NewClient verify servers with them. A CA
+// removed from the file is refused at the next handshake, resumed sessions
+// included. A config from ClientConfig used on its own (tls.Dial) refuses
+// a removed CA but does not learn new ones: build a new one. A broken new
+// file is reported through the error log (WithErrorLog) and the trust in
+// use is kept.
 func WithCAFile(path string) Option {
 	return optionFunc(func(s *internal.Settings) {
 		if path == "" {
@@ -68,7 +81,9 @@ func WithCAFile(path string) Option {
 // WithCAPath trusts the certificates in a directory, like Python's capath:
 // OpenSSL's hashed layout (<hash>.N, as made by `openssl rehash` or
 // [capool.Rehash]), looked up by issuer when a handshake needs them, and
-// plain .pem, .crt and .cer files, read at once. An empty path is an error.
+// plain .pem, .crt and .cer files, read at once and read again, as
+// WithCAFile's file is, when one of them or the directory changes. An
+// empty path is an error.
 func WithCAPath(dir string) Option {
 	return optionFunc(func(s *internal.Settings) {
 		if dir == "" {
@@ -81,6 +96,7 @@ func WithCAPath(dir string) Option {
 
 // WithCAData trusts the certificates in data, like Python's cadata: PEM
 // text or DER bytes, one certificate or several. Empty data is an error.
+// The data is fixed at construction (unlike WithCAFile's file).
 func WithCAData(data []byte) Option {
 	return optionFunc(func(s *internal.Settings) {
 		if len(data) == 0 {
@@ -92,7 +108,9 @@ func WithCAData(data []byte) Option {
 }
 
 // WithPool trusts the certificates of a pool built with package capool. A
-// nil pool is an error.
+// nil pool is an error. The pool is fixed at construction (a pool's
+// hashed capath directories are still looked up at each handshake); for
+// trust that follows a file, use WithCAFile or WithCAPath.
 func WithPool(p *capool.Pool) Option {
 	return optionFunc(func(s *internal.Settings) {
 		if p == nil {
@@ -141,7 +159,12 @@ func WithCertificate(cert tls.Certificate) Option {
 // and reads them again when either changes on disk: checked at most once a
 // second, swapped atomically, and a broken new pair is reported once while
 // the last good pair keeps serving. The files must load when the
-// constructor runs.
+// constructor runs. A replacement is seen by device, inode, size, times
+// and link target, so a same-size copy with the time kept and a Kubernetes
+// ..data symlink swap count. On a client, the transport of NewTransport
+// and NewClient closes its idle connections when the files change and
+// does not resume sessions made with the old certificate, so that new
+// requests present the new one.
 func WithKeyPairFiles(certFile, keyFile string) Option {
 	return optionFunc(func(s *internal.Settings) {
 		if certFile == "" || keyFile == "" {
@@ -218,8 +241,10 @@ func WithMaxConns(n int) Option {
 }
 
 // WithErrorLog sets where a listener reports failed handshakes (at a
-// bounded rate) and where reloading key pairs reports broken files. The
-// default is the standard logger of package log.
+// bounded rate) and where reloading key pairs, trust files and session
+// ticket key files reports broken files. The default is the standard
+// logger of package log, unless WithLogger is given: then these lines go
+// only to a logger given with WithErrorLog.
 func WithErrorLog(l *log.Logger) Option {
 	return optionFunc(func(s *internal.Settings) {
 		if l == nil {
@@ -258,6 +283,66 @@ func collect(opts []Option) (*internal.Settings, error) {
 		s.MinVersion = internal.MinVersion
 	}
 	return s, nil
+}
+
+// WithSessionTicketKeyFile makes a server encrypt and decrypt its TLS
+// session tickets with the keys in a file, so that every server of a fleet
+// given the same file resumes the sessions of the others (by default each
+// process makes its own random keys, and a client resumes only on the
+// server that issued its ticket).
+//
+// The file is text: one key per line, 32 bytes in standard base64 (what
+// `openssl rand -base64 32` or `tlsdefault ticket-keys new` writes);
+// blank lines and lines starting with '#' are ignored; the first key
+// encrypts new tickets and every key decrypts. It must be readable by its
+// owner only (mode 0600 or 0400): a key lets whoever holds it decrypt the
+// sessions resumed with it, so a file that group or others may read is
+// refused. It is read again when it changes (checked at most once a second,
+// with the same change detection as WithKeyPairFiles); a broken new file is
+// reported through the error log and the keys in use are kept. Keys never
+// appear in logs or errors.
+//
+// To rotate, put a new key first and keep the previous ones after it for
+// as long as tickets they encrypted may be presented (crypto/tls refuses a
+// ticket older than 7 days anyway), then drop them; see
+// `tlsdefault ticket-keys rotate`.
+func WithSessionTicketKeyFile(path string) Option {
+	return optionFunc(func(s *internal.Settings) {
+		if path == "" {
+			s.Errorf("WithSessionTicketKeyFile: empty path; name a file of base64 keys, one a line")
+			return
+		}
+		if s.TicketKeyFile != "" {
+			s.Errorf("WithSessionTicketKeyFile: given twice (%q and %q); put all the keys in one file", s.TicketKeyFile, path)
+			return
+		}
+		s.TicketKeyFile = path
+	})
+}
+
+// WithLogger sends structured records to l: failed handshakes of a
+// listener, reloads of key pair, trust and session ticket key files (ok
+// and failed), this side's certificate nearing or past its expiry, and
+// legacy handshakes. Every record has the attribute "event"; its values
+// (EventHandshakeFailed, EventReload, EventCertificateExpiry,
+// EventLegacyHandshake) and the attributes of each are documented with
+// those constants and are stable, so that a program can count them in its
+// own metrics (see the example) and alert on them. Text from a peer or a
+// certificate is escaped. With WithLogger, the lines of WithErrorLog go
+// only to a logger given with WithErrorLog, not to the standard logger.
+//
+// On a client with WithKeyPairFiles, the transport of NewTransport and
+// NewClient also closes its idle connections when the certificate files
+// change, so that new requests present the new certificate; that happens
+// with or without WithLogger.
+func WithLogger(l *slog.Logger) Option {
+	return optionFunc(func(s *internal.Settings) {
+		if l == nil {
+			s.Errorf("WithLogger: nil logger")
+			return
+		}
+		s.Logger = l
+	})
 }
 
 // CertificateSource gives a server its certificate at handshake time, from

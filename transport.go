@@ -26,8 +26,8 @@ type client struct {
 	trust string
 	// config is what ClientConfig returns and NewTransport puts in
 	// TLSClientConfig: widened when legacy is given (a scope is then
-	// enforced by VerifyConnection, by server name, and the transport's
-	// DialTLSContext narrows its clone for a host out of scope).
+	// enforced by VerifyConnection, by server name, and NewClient's
+	// dialler narrows its clone for a host out of scope).
 	config *tls.Config
 	// roots is the RootCAs the library set on config: a transport's
 	// dialler replaces it with the CAs a hashed capath holds at dial
@@ -35,20 +35,27 @@ type client struct {
 	roots  *x509.CertPool
 	ids    []identity
 	legacy legacyhook.Hook
+	live   *internal.LiveTrust // the trust, reloaded when its files change
+	// sessions is the session cache when a certificate is read from
+	// files (sessions per version of it); nil otherwise.
+	sessions *certSessionCache
 }
 
 // identity is one certificate this side can present: fixed, or reloaded
 // from files.
 type identity struct {
-	cert *tls.Certificate
-	kp   *internal.KeyPair
+	cert   *tls.Certificate
+	kp     *internal.KeyPair
+	notice *certNotice // WithLogger: expiry records
 }
 
 func (id identity) current() *tls.Certificate {
+	c := id.cert
 	if id.kp != nil {
-		return id.kp.Current()
+		c = id.kp.Current()
 	}
-	return id.cert
+	id.notice.check(c)
+	return c
 }
 
 // loadIdentities checks the certificates and reads the key pair files.
@@ -62,9 +69,12 @@ func loadIdentities(s *internal.Settings) ([]identity, error) {
 		ids = append(ids, identity{cert: &c})
 	}
 	for _, f := range s.KeyPairFiles {
-		kp, err := internal.LoadKeyPair(f[0], f[1], s.ErrorLog, s.KeyPassword)
+		kp, err := internal.LoadKeyPair(f[0], f[1], errorLogger(s), s.KeyPassword)
 		if err != nil {
 			return nil, fmt.Errorf("tlsdefault: %w", err)
+		}
+		if s.ReloadInterval > 0 {
+			kp.SetClock(time.Now, s.ReloadInterval) // tests
 		}
 		ids = append(ids, identity{kp: kp})
 	}
@@ -91,14 +101,23 @@ func describeTrust(p *capool.Pool) string {
 // WithCAPath, WithCAData or WithPool only those are (add WithSystemRoots for
 // both).
 //
-// The config's VerifyConnection enforces the chain policy and the legacy
-// scope and, with a hashed WithCAPath, performs the verification itself
-// (the CAs are looked up in the directory at handshake time, so
-// InsecureSkipVerify is set and VerifyConnection does what crypto/tls would,
-// for the name in ConnectionState.ServerName: dial by name, since crypto/tls
-// leaves that field empty for an IP address; NewTransport fills it in). Wrap
-// it if you need your own check, never replace it. As with any *tls.Config,
-// do not modify it once it is in use; Clone it instead.
+// crypto/tls verifies the server's chain and name, with any trust option:
+// InsecureSkipVerify is never set. A hashed WithCAPath is read into
+// RootCAs when ClientConfig is called (each CA under its <hash>.N name); a
+// CA deleted from the directory later is refused from the next handshake
+// on (resumed sessions too, by VerifyConnection), and one added later is
+// trusted by configs made afterwards and by NewClient, which reads the
+// directory again for each connection. The name checked is ServerName
+// exactly as crypto/tls checks it, so tls.Dial by IP address works.
+//
+// The chain policy is applied by both VerifyPeerCertificate and
+// VerifyConnection, and VerifyConnection also enforces the legacy scope:
+// wrap them if you need your own check. No single field assignment makes
+// the config accept a server that crypto/tls with the same roots would
+// refuse: replacing one of the two hooks leaves the other; RootCAs, Time
+// and ServerName set on it are used by crypto/tls as for any config; and
+// InsecureSkipVerify makes every handshake fail, saying why. As with any
+// *tls.Config, do not modify it once it is in use; Clone it instead.
 //
 // With legacy.Allow(legacy.ForHosts(...)), the config offers the old
 // versions and suites to every server and VerifyConnection refuses their use
@@ -125,23 +144,28 @@ func newClient(opts []Option) (*client, error) {
 	if s.MaxConns > 0 {
 		return nil, errors.New("tlsdefault: WithMaxConns applies to servers (Listen, NewListener); for a client set http.Transport.MaxConnsPerHost")
 	}
+	if s.TicketKeyFile != "" {
+		return nil, errors.New("tlsdefault: WithSessionTicketKeyFile applies to servers (ServerConfig, Listen, NewListener); a client keeps its tickets in its session cache")
+	}
 	if err := checkClientSources(s); err != nil {
 		return nil, err
 	}
-	pool, err := s.Trust(true)
+	live, err := newLiveTrust(s, true)
 	if err != nil {
 		return nil, err
 	}
+	pool := live.Initial().Pool
 	ids, err := loadIdentities(s)
 	if err != nil {
 		return nil, err
 	}
-	c := &client{s: s, pool: pool, trust: describeTrust(pool), ids: ids, legacy: s.Legacy}
+	useLogger(s, ids, "client")
+	c := &client{s: s, pool: pool, live: live, trust: describeTrust(pool), ids: ids, legacy: s.Legacy}
 	cfg := &tls.Config{
 		MinVersion:         s.MinVersion,
 		MaxVersion:         internal.MaxVersion,
 		CipherSuites:       internal.CipherSuites(),
-		RootCAs:            pool.CertPoolNow(x509.ExtKeyUsageServerAuth),
+		RootCAs:            live.Initial().ServerAuth,
 		ClientSessionCache: tls.NewLRUClientSessionCache(0),
 		KeyLogWriter:       internal.KeyLogWriter(),
 	}
@@ -155,6 +179,9 @@ func newClient(opts []Option) (*client, error) {
 	// of them leaves it in force.
 	cfg.VerifyPeerCertificate = c.verifyPeer
 	cfg.VerifyConnection = c.verify
+	if sc := newCertSessionCache(ids, cfg.ClientSessionCache); sc != nil {
+		cfg.ClientSessionCache, c.sessions = sc, sc
+	}
 	if c.legacy != nil {
 		c.legacy.Widen(cfg, "client")
 	}
@@ -189,6 +216,11 @@ func (c *client) verifyPeer(_ [][]byte, chains [][]*x509.Certificate) error {
 	if len(chains) == 0 {
 		return errNotVerified
 	}
+	live, err := liveChains(c.pool, chains, "server")
+	if err != nil {
+		return &tls.CertificateVerificationError{UnverifiedCertificates: chains[0][:1], Err: err}
+	}
+	chains = live
 	minRSA := internal.MinRSABits
 	if c.legacy != nil {
 		minRSA = legacyhook.MinRSABitsFloor // the lowest legacy mode allows; verify applies the host's
@@ -199,9 +231,11 @@ func (c *client) verifyPeer(_ [][]byte, chains [][]*x509.Certificate) error {
 	return nil
 }
 
-// liveChains drops, from the chains a resumed session carries, those whose
-// CA was deleted from a hashed capath since the session began (crypto/tls
-// checks on resumption only that the CA is in the pool the config held).
+// liveChains drops the verified chains whose CA was deleted from a hashed
+// capath since the pool of the config was read: crypto/tls checks on
+// resumption only that the CA is in that pool, and crypto/x509 does not
+// run the pool's deletion check for a certificate that is itself in the
+// pool (see capool.Pool.CertPoolNow).
 func liveChains(pool *capool.Pool, chains [][]*x509.Certificate, peer string) ([][]*x509.Certificate, error) {
 	if !pool.Lazy() {
 		return chains, nil
@@ -237,11 +271,15 @@ func (c *client) verify(cs tls.ConnectionState) error {
 	if len(chains) == 0 {
 		return errNotVerified
 	}
-	if cs.DidResume {
-		var err error
-		if chains, err = liveChains(c.pool, chains, "server"); err != nil {
-			return &tls.CertificateVerificationError{UnverifiedCertificates: cs.PeerCertificates, Err: err}
-		}
+	// A session resumed, or a certificate trusted as it is, is not
+	// checked by crypto/tls against a CA deleted from a hashed capath.
+	st := c.live.Current()
+	chains, err := liveChains(st.Pool, chains, "server")
+	if err != nil {
+		return &tls.CertificateVerificationError{UnverifiedCertificates: cs.PeerCertificates, Err: err}
+	}
+	if err := c.checkAnchored(st, cs, chains); err != nil {
+		return err
 	}
 	minRSA := internal.MinRSABits
 	if c.legacy != nil {
@@ -255,6 +293,7 @@ func (c *client) verify(cs tls.ConnectionState) error {
 			return &legacyScopeError{side: "client", host: name, version: cs.Version, cipherSuite: cs.CipherSuite}
 		}
 		c.legacy.Observe("client", name, "", cs)
+		logLegacy(c.s.Logger, "client", name, "", cs)
 	}
 	return internal.RunPeerChecks("server", c.s.PeerChecks, cs)
 }
@@ -267,22 +306,36 @@ func (c *client) verify(cs tls.ConnectionState) error {
 // closed when not answered within 15 s). Every call returns a new transport
 // with its own session cache; nothing global is changed.
 //
-// Direct HTTPS connections are made by the transport's DialTLSContext,
-// which does the handshake with a clone of TLSClientConfig, as read at dial
-// time (so changes made to it, such as a wrapped VerifyConnection or a
-// raised MinVersion, hold), narrows that clone to the defaults for a host
-// out of the scope of legacy.Allow(legacy.ForHosts(...)), and returns
-// errors as *HandshakeError, which explains the failure and wraps the error
-// of crypto/tls.
+// net/http itself makes every HTTPS connection, direct or through a proxy,
+// with the transport's fields: DialTLSContext is left unset, because
+// net/http ignores TLSClientConfig and DialContext for HTTPS whenever it is
+// set, and a clone (Transport.Clone) would keep dialling with the fields
+// of the transport it was cloned from. So the transport, and any clone of
+// it, behaves as any http.Transport does:
 //
-// Through an HTTP proxy, net/http does the handshake itself with
-// TLSClientConfig: verification and policy are the same, but errors are not
-// explained. With legacy.Allow(legacy.ForHosts(...)), TLSClientConfig is
-// widened as ClientConfig's is: through a proxy every host is offered the
-// old versions and suites, a host in scope is reached with them, and a host
-// out of scope that negotiates one is refused by VerifyConnection (it fails
-// closed). A host dialled by IP address is out of scope through a proxy,
-// since crypto/tls does not give VerifyConnection the address.
+//   - TLSClientConfig is the config ClientConfig returns, cloned by
+//     net/http for each connection (with ServerName set to the URL's host
+//     unless set): RootCAs, VerifyConnection, MinVersion, Time and every
+//     other field set on it hold, as documented for ClientConfig. A hashed
+//     WithCAPath is read when the transport is made; CAs deleted later are
+//     refused, CAs added later need a new transport (NewClient reads the
+//     directory for each connection).
+//   - DialContext dials TCP for HTTPS and HTTP alike, and the proxy;
+//     Proxy (from the environment) chooses the proxy; TLSHandshakeTimeout
+//     (10 s, or WithHandshakeTimeout) bounds the handshake.
+//   - Errors are those of crypto/tls and net/http, inside *url.Error, with
+//     the x509 and crypto/tls types reachable by errors.As; Diagnose turns
+//     one into a *HandshakeError that explains it.
+//   - With legacy.Allow(legacy.ForHosts(...)), TLSClientConfig is widened
+//     as ClientConfig's is: every host is offered the old versions and
+//     suites after the defaults, a host in scope may use them, and a host
+//     out of scope that negotiates one is refused by VerifyConnection (it
+//     fails closed). A host dialled by IP address is out of scope, since
+//     crypto/tls does not give VerifyConnection the address.
+//
+// NewClient's transport dials HTTPS itself instead, which explains
+// failures as they happen and scopes legacy mode exactly; use NewTransport
+// for a transport to change or clone.
 func NewTransport(opts ...Option) (*http.Transport, error) {
 	c, err := newClient(opts)
 	if err != nil {
@@ -305,12 +358,13 @@ func (c *client) transport() *http.Transport {
 	if c.s.HandshakeTimeout > 0 {
 		t.TLSHandshakeTimeout = c.s.HandshakeTimeout
 	}
-	t.DialTLSContext = c.dialTLS(t)
+	c.closeIdleOnCertChange(t)
 	return t
 }
 
-// dialTLS dials and handshakes for t, reading t's fields at each call so
-// that changes made to the transport before use are honoured.
+// dialTLS is the DialTLSContext of NewClient's transport t: it dials and
+// handshakes for t, reading t's fields at each call so that changes made
+// to the transport are honoured.
 func (c *client) dialTLS(t *http.Transport) func(ctx context.Context, network, addr string) (net.Conn, error) {
 	return func(ctx context.Context, network, addr string) (net.Conn, error) {
 		host, _, err := net.SplitHostPort(addr)
@@ -330,13 +384,9 @@ func (c *client) dialTLS(t *http.Transport) func(ctx context.Context, network, a
 			base = c.transportConfig()
 		}
 		cfg := base.Clone()
+		cfg.RootCAs = c.currentRoots(cfg.RootCAs)
 		if cfg.ServerName == "" {
 			cfg.ServerName = host
-		}
-		if c.pool.Lazy() && cfg.RootCAs == c.roots {
-			// The CAs the hashed capath holds now; crypto/tls verifies
-			// against them (RootCAs set by the user are left alone).
-			cfg.RootCAs = c.pool.CertPoolNow(x509.ExtKeyUsageServerAuth)
 		}
 		name := cfg.ServerName
 		inLegacy := c.legacy != nil && c.legacy.Covers(name)
@@ -389,7 +439,7 @@ func (c *client) dialTLS(t *http.Transport) func(ctx context.Context, network, a
 			}
 			cs := tc.ConnectionState()
 			return nil, classify(err, diagInfo{
-				side: "client", host: hostForMessage(host, name), trust: c.trust, pool: c.pool, minVersion: cfg.MinVersion,
+				side: "client", host: hostForMessage(host, name), trust: c.live.Latest().Describe, pool: c.live.Latest().Pool, minVersion: cfg.MinVersion,
 				legacy: c.legacy != nil, legacyScoped: c.legacy != nil && c.legacy.Scoped(), inScope: inLegacy,
 				watched: true, certRequested: w.requested, certSent: w.sent, afterFinished: w.afterFinished,
 				certWithheld: w.withheld, acceptableCAs: w.acceptable,
@@ -408,14 +458,32 @@ func hostForMessage(host, serverName string) string {
 	return host
 }
 
-// NewClient returns a new *http.Client on a transport from NewTransport: a
-// drop-in for http.DefaultClient with the defaults of this package. It has
-// no overall timeout, like http.DefaultClient; set Client.Timeout or use
-// request contexts.
+// NewClient returns a new *http.Client: a drop-in for http.DefaultClient
+// with the defaults of this package. It has no overall timeout, like
+// http.DefaultClient; set Client.Timeout or use request contexts.
+//
+// Its Transport is a transport from NewTransport whose DialTLSContext is
+// the library's dialler, used for direct HTTPS connections (net/http then
+// ignores TLSClientConfig and DialContext for them): it dials with the
+// transport's DialContext and handshakes with a clone of its
+// TLSClientConfig, both read at dial time, so that changes made to this
+// transport hold; it reads a hashed WithCAPath again for each connection
+// (unless RootCAs were changed), offers the old versions and suites of
+// legacy.Allow(legacy.ForHosts(...)) only to the hosts in scope (IP
+// addresses included), and returns errors as *HandshakeError, which
+// explains the failure from the course of the handshake and wraps the
+// error of crypto/tls. Through an HTTP proxy net/http handshakes with
+// TLSClientConfig, as NewTransport's does.
+//
+// A clone of this transport would keep the dialler, which dials with the
+// fields of this transport, not the clone's: to change a clone, set its
+// DialTLSContext to nil, or start from NewTransport.
 func NewClient(opts ...Option) (*http.Client, error) {
-	t, err := NewTransport(opts...)
+	c, err := newClient(opts)
 	if err != nil {
 		return nil, err
 	}
+	t := c.transport()
+	t.DialTLSContext = c.dialTLS(t)
 	return &http.Client{Transport: t}, nil
 }

@@ -204,6 +204,16 @@ func TestClientAssignmentsCannotWeaken(t *testing.T) {
 					t.Errorf("NewTransport(%s) with %s accepted the %s server, which crypto/tls refuses", src, m.name, name)
 				}
 				tr.CloseIdleConnections()
+				nc, err := tlsdefault.NewClient(opt)
+				if err != nil {
+					t.Fatal(err)
+				}
+				m.apply(nc.Transport.(*http.Transport).TLSClientConfig)
+				_, _, err = get(t, nc, "https://localhost:"+port(addrs[name]))
+				if err == nil && !stdOK {
+					t.Errorf("NewClient(%s) with %s accepted the %s server, which crypto/tls refuses", src, m.name, name)
+				}
+				nc.CloseIdleConnections()
 			}
 		}
 	}
@@ -343,10 +353,69 @@ func TestCAPathDeletionTakesEffect(t *testing.T) {
 	if _, _, err := get(t, client, "https://"+addr); err == nil {
 		t.Fatal("listener accepted a client whose CA was deleted from the capath")
 	}
+	// A self-signed server certificate trusted as it is (crypto/x509 does
+	// not build a chain for it): deleted, it is refused too.
+	self := testpki.NewCA(t, testpki.Names("localhost"))
+	selfDir, selfFiles := hashedDir(t, self)
+	// (No resumption: without VerifyConnection, a resumed session is
+	// checked by crypto/tls against the CAs read when the config was made.)
+	selfServer := &tls.Config{SessionTicketsDisabled: true, Certificates: []tls.Certificate{{Certificate: [][]byte{self.Cert.Raw}, PrivateKey: self.Key, Leaf: self.Cert}}}
+	selfCfg, err := tlsdefault.ClientConfig(tlsdefault.WithCAPath(selfDir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	selfCfg.VerifyConnection = nil // only VerifyPeerCertificate's check is left
+	if _, err := handshake(t, selfCfg, selfServer); err != nil {
+		t.Fatalf("self-signed server before deletion: %v", err)
+	}
+	os.Remove(selfFiles[0])
+	if _, err := handshake(t, selfCfg, selfServer); err == nil {
+		t.Fatal("a self-signed certificate deleted from the capath was accepted")
+	}
 	// Added back, it is trusted again by the same listener.
 	os.WriteFile(files[0], ca.CertPEM(), 0o644)
 	client.CloseIdleConnections()
 	if _, _, err := get(t, client, "https://"+addr); err != nil {
 		t.Fatalf("CA added back not trusted: %v", err)
+	}
+}
+
+// A session cache shared between configs with different trust never
+// resumes into acceptance: a session a config trusting X made with X's
+// server is not accepted by a config that trusts only Y, with a cafile or a
+// hashed capath.
+func TestSharedSessionCacheKeepsTrust(t *testing.T) {
+	x, y := testpki.NewCA(t), testpki.NewCA(t)
+	xDir, _ := hashedDir(t, x)
+	yDir, _ := hashedDir(t, y)
+	for _, v := range []uint16{tls.VersionTLS12, tls.VersionTLS13} {
+		srv := plainServer(x.Server(t))
+		srv.MaxVersion = v
+		for src, opts := range map[string][2]tlsdefault.Option{
+			"cadata": {tlsdefault.WithCAData(x.CertPEM()), tlsdefault.WithCAData(y.CertPEM())},
+			"capath": {tlsdefault.WithCAPath(xDir), tlsdefault.WithCAPath(yDir)},
+		} {
+			trustsX, err := tlsdefault.ClientConfig(opts[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			trustsY, err := tlsdefault.ClientConfig(opts[1])
+			if err != nil {
+				t.Fatal(err)
+			}
+			trustsY.ClientSessionCache = trustsX.ClientSessionCache
+			var cs tls.ConnectionState
+			for range 2 {
+				if cs, err = handshake(t, trustsX, srv); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if !cs.DidResume {
+				t.Fatalf("%s %s: no resumption with the same config; the test needs one", tls.VersionName(v), src)
+			}
+			if cs, err := handshake(t, trustsY, srv); err == nil {
+				t.Errorf("%s %s: a config trusting only Y accepted X's server (resumed: %v)", tls.VersionName(v), src, cs.DidResume)
+			}
+		}
 	}
 }

@@ -166,10 +166,12 @@ func systemBundle(tb testing.TB) string {
 // BenchmarkP5CAFile measures loading a CA bundle: capool.Load (which keeps
 // the file, block number and source of each certificate) beside reading the
 // file and x509.CertPool.AppendCertsFromPEM, for the system's bundle and a
-// generated bundle of 10,000 CAs.
+// generated bundle of 10,000 CAs. impl=capool+certpool also builds the
+// pool's *x509.CertPool (as a client's construction does), so that its
+// retained-B is what a pool in use keeps.
 func BenchmarkP5CAFile(b *testing.B) {
 	for _, bundle := range []string{"system", "10000"} {
-		for _, impl := range []string{implStdlib, "capool"} {
+		for _, impl := range []string{implStdlib, "capool", "capool+certpool"} {
 			b.Run("bundle="+bundle+"/impl="+impl, func(b *testing.B) {
 				var path string
 				if bundle == "system" {
@@ -182,6 +184,14 @@ func BenchmarkP5CAFile(b *testing.B) {
 				case "capool":
 					op = func() (any, error) {
 						return capool.Load(capool.Sources{CAFile: path})
+					}
+				case "capool+certpool":
+					op = func() (any, error) {
+						p, err := capool.Load(capool.Sources{CAFile: path})
+						if err == nil {
+							p.CertPool()
+						}
+						return p, err
 					}
 				case implStdlib:
 					op = func() (any, error) {

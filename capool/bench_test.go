@@ -96,3 +96,18 @@ func BenchmarkLoadCAFile(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkSystem measures System as a default client calls it, with
+// whatever SSL_CERT_FILE and SSL_CERT_DIR the environment sets (each set
+// variable is checked for a usable certificate).
+func BenchmarkSystem(b *testing.B) {
+	if _, err := System(); err != nil {
+		b.Skip(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := System(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

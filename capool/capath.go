@@ -154,6 +154,7 @@ type hashDir struct {
 	path  string
 	mu    sync.Mutex
 	cache map[string]*cachedFile
+	snap  snapshotCache // for Pool.CertPoolNow (snapshot.go)
 }
 
 type cachedFile struct {

@@ -24,12 +24,14 @@ type Sources struct {
 	// parse, and the file must hold at least one certificate.
 	CAFile string
 
-	// CAPath is a directory, not recursed into: OpenSSL's hashed layout
-	// (<hash>.<n> names, made by `openssl rehash` or [Rehash]), looked up by
-	// issuer hash when a chain is verified, and plain .pem, .crt and .cer
-	// files, read when the pool is loaded. Names starting with a dot are
-	// skipped. Files that cannot be read are reported by [Pool.Problems];
-	// a directory with no certificate at all is an error.
+	// CAPath is a directory, not recursed into. With hashed names
+	// (<hash>.<n>, made by `openssl rehash` or [Rehash]) it is OpenSSL's
+	// hashed layout, looked up by issuer hash when a chain is verified, and
+	// its other files are not read (see the package doc); without any, its
+	// plain .pem, .crt and .cer files are read when the pool is loaded.
+	// Names starting with a dot are skipped. Files that cannot be read are
+	// reported by [Pool.Problems]; a directory with no hashed name and no
+	// certificate is an error.
 	CAPath string
 
 	// CAData is PEM text or DER bytes: one certificate, or several

@@ -17,12 +17,13 @@
 //     root rejected for serverAuth still anchors client certificates;
 //     [Pool.CertPoolFor] and [Pool.Verify] apply them exactly, and a root
 //     the settings allow for no TLS purpose is left out and reported.
-//   - capath: a directory, not recursed into. OpenSSL's hashed layout
-//     (<hash>.<n>, made by `openssl rehash`, c_rehash or [Rehash]) is
-//     consulted when a chain is verified, as OpenSSL does; plain .pem, .crt
-//     and .cer files (Kubernetes secrets, hand-made folders) are read when
-//     the pool is loaded. Names starting with a dot and <hash>.r<n> CRL
-//     links are skipped; symbolic links are followed.
+//   - capath: a directory, not recursed into, read by OpenSSL's rule (see
+//     below): a directory with hashed names (<hash>.<n>, made by `openssl
+//     rehash`, c_rehash or [Rehash]) is consulted by hash when a chain is
+//     verified, as OpenSSL does; a directory without any (Kubernetes
+//     secrets, hand-made folders) has its plain .pem, .crt and .cer files
+//     read when the pool is loaded. Names starting with a dot and
+//     <hash>.r<n> CRL links are skipped; symbolic links are followed.
 //   - cadata: PEM text or DER bytes, one certificate or several.
 //
 // [System] returns the system store, and the Mozilla roots embedded from
@@ -35,23 +36,46 @@
 // Explicit sources are strict: a missing path, a cafile that is a directory,
 // a capath that is a file, a block that claims to be a certificate but does
 // not parse, a source with no certificate, or a source over 64 MiB is an
-// error. Errors are a *[SourceError] naming the source, the path and the
+// error; reading stops at the first bad block. Errors are a *[SourceError] naming the source, the path and the
 // 1-based PEM block:
 //
 //	capool: cafile /etc/ca.pem: block 2: x509: malformed certificate
 //
 // Problems that do not stop the load (an unreadable or empty file in a
 // capath directory, a duplicate, a root of the system store that does not
-// parse) are listed by [Pool.Problems]. The system store is lenient: one odd
-// root does not empty it.
+// parse) are listed by [Pool.Problems], the first 16 bad blocks of a file
+// one by one and the rest counted. The system store is lenient: one odd
+// root does not empty it; but SSL_CERT_FILE or SSL_CERT_DIR set to
+// something that yields no certificate is an error of [System].
 //
 // # Hashed capath directories
 //
-// Opening a hashed directory costs one directory listing, whatever its
-// size: no certificate is read. [Pool.Verify] looks the issuers of a chain
-// up by [SubjectHash] in <hash>.0, <hash>.1, ... and caches what it reads by
-// path, size and modification time, so a CA added to the directory later is
-// trusted on the next verification without reloading. Since an
+// OpenSSL's rule for a capath is that only hashed names are looked at: in
+// a directory that has them, the plain files are what the links point at,
+// not sources of their own. Debian's /etc/ssl/certs, for instance, holds a
+// hashed link and a .pem link per CA and the bundle ca-certificates.crt of
+// all of them; as a capath it trusts what the hashed names hold, and the
+// bundle is not read a second time. A plain file with no hashed name
+// leading to it is not trusted there, by OpenSSL or by capool (run
+// `openssl rehash` or [Rehash] after adding one).
+//
+// Whether a directory has hashed names is decided when it is loaded,
+// without listing it: [Load] reads its names only until it meets one
+// (<hash>.<n>, eight lower-case hex digits, a dot and a number), which
+// in any hashed layout is within the first read of the directory (one
+// small getdents on Linux), whatever its size. No file is opened. A
+// directory where no name is hashed is read to the end and its plain
+// files parsed, as a cafile would be. The mode is fixed for the pool:
+// hashed names added later to a plain directory are seen by the next
+// Load.
+//
+// In a hashed directory, [Pool.Verify] looks the issuers of a chain up by
+// [SubjectHash] in <hash>.0, <hash>.1, ... up to the first missing number
+// (or the first file that holds no certificate, where OpenSSL stops too),
+// and caches what it reads by path, checked on every lookup by device,
+// inode, size, modification and change time: a CA added to the directory
+// is trusted at the next verification, and one whose file or link is
+// removed is refused at the next one, without reloading. Since an
 // *x509.CertPool cannot hold such CAs, [Pool.Lazy] tells callers to verify
 // with [Pool.Verify] rather than with [Pool.CertPool] alone.
 //
@@ -62,10 +86,25 @@
 // # Inspecting a pool
 //
 // [Pool.Describe] names the sources in plain words for error messages,
-// [Pool.Entries] lists each certificate with its source, file and block, and
-// [Pool.Certificates] the certificates alone. Certificates of hashed
-// directories are not listed, nor are the system roots on macOS and
-// Windows, where the platform verifier holds them.
+// [Pool.Entries] lists each certificate with its source, file and block,
+// and [Pool.Certificates] the certificates alone; [Pool.Len] counts them
+// and [Pool.Empty] answers without reading anything. The listings are
+// made when called: the hashed directories are read as they are then
+// (each certificate with the <hash>.<n> names that hold it and the file
+// they lead to), and the system store where crypto/x509 reads it from
+// files (Linux, the BSDs, illumos and other Unix systems). On macOS and
+// Windows the platform verifier holds the system roots and they cannot be
+// listed.
+//
+// # Memory
+//
+// A pool keeps each certificate as DER with where it came from, and
+// parses it when it is listed, as crypto/x509's own pool keeps DER and
+// parses a root when a chain needs it: a pool loaded from a bundle keeps
+// less heap than an x509.CertPool filled by AppendCertsFromPEM from the
+// same bundle. The *x509.CertPool form (what [Pool.CertPool] clones) is
+// built on first use, the same way, and then shared; a bundle is never
+// held parsed all at once.
 //
 // # Concurrency
 //

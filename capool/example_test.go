@@ -188,3 +188,57 @@ func ExampleSystem() {
 		log.Print(p) // roots skipped because they do not parse
 	}
 }
+
+// RehashDir links the certificates of a directory as `openssl rehash`
+// does, and says what it linked and what it skipped; the directory then
+// lists, through Entries, each certificate with its hashed names.
+func ExampleRehashDir() {
+	ts := httptest.NewTLSServer(nil)
+	defer ts.Close()
+	dir, err := os.MkdirTemp("", "capool-example")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	cert := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ts.Certificate().Raw})
+	os.WriteFile(filepath.Join(dir, "server-ca.pem"), cert, 0o644)
+	os.WriteFile(filepath.Join(dir, "copy.pem"), cert, 0o644)
+	os.WriteFile(filepath.Join(dir, "notes.crt"), []byte("not a certificate\n"), 0o644)
+
+	rep, err := capool.RehashDir(dir)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, l := range rep.Links {
+		fmt.Println(l.Name == fmt.Sprintf("%08x.0", capool.SubjectHash(ts.Certificate())), "->", l.Target, l.Change)
+	}
+	for _, w := range rep.Warnings {
+		fmt.Println("warning:", w)
+	}
+
+	pool, err := capool.Load(capool.Sources{CAPath: dir})
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, e := range pool.Entries() {
+		fmt.Println(filepath.Base(e.Path), len(e.Links), "link")
+	}
+	// Output:
+	// true -> copy.pem new
+	// warning: skipping notes.crt, it does not contain exactly one certificate or CRL
+	// warning: skipping duplicate certificate in server-ca.pem
+	// copy.pem 1 link
+}
+
+// Empty tells a pool that can trust nothing from one that can, without
+// reading any file: the system store and hashed directories count, even
+// before they are listed.
+func ExamplePool_Empty() {
+	var zero capool.Pool
+	system, err := capool.System()
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(zero.Empty(), system.Empty())
+	// Output: true false
+}

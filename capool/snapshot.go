@@ -6,20 +6,78 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"sync"
+	"time"
 )
 
 // maxSnapshotHashes bounds the distinct hashes one snapshot reads from a
 // hashed capath directory (a system store has a few hundred).
 const maxSnapshotHashes = 100000
 
+// snapshotTTL is how long the CAs read from a directory are reused while
+// the directory's modification time stays the same: adding, removing or
+// renaming a name changes it at once; a file rewritten in place is seen
+// within snapshotTTL. A CA deleted or replaced is refused at once anyway,
+// by the check each snapshot entry carries.
+const snapshotTTL = time.Second
+
+// snapshotCache holds the CAs last read from a hashed directory.
+type snapshotCache struct {
+	mu    sync.Mutex
+	ok    bool
+	at    time.Time // when read
+	mtime time.Time // the directory's modification time then
+	certs []parsedCert
+	// seen holds the DER of every CA a reading found, for Removed
+	// (bounded: a directory that churns through more CAs than that
+	// forgets the oldest).
+	seen map[string]bool
+}
+
+// maxSeen bounds snapshotCache.seen.
+const maxSeen = 100000
+
+// current returns the CAs the directory holds, read again when the
+// directory changed or the last reading is older than snapshotTTL.
+func (d *hashDir) current() []parsedCert {
+	fi, err := os.Stat(d.path)
+	now := time.Now()
+	c := &d.snap
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err == nil && c.ok && fi.ModTime().Equal(c.mtime) && now.Sub(c.at) < snapshotTTL && now.After(c.at) {
+		return c.certs
+	}
+	var certs []parsedCert
+	for _, h := range d.hashes() {
+		found, _ := d.lookup(h)
+		certs = append(certs, found...)
+	}
+	if c.seen == nil || len(c.seen) > maxSeen {
+		c.seen = make(map[string]bool)
+	}
+	for _, pc := range certs {
+		c.seen[string(pc.cert.Raw)] = true
+	}
+	c.ok, c.at, c.certs = err == nil, now, certs
+	if err == nil {
+		c.mtime = fi.ModTime()
+	}
+	return certs
+}
+
 // CertPoolNow is [Pool.CertPoolFor] with, in addition, the CAs that the
 // pool's hashed capath directories hold now: each <hash> named in the
 // directory is looked up as [Pool.Verify] looks it up (<hash>.0, <hash>.1,
 // ... up to the first missing number; files cached by path, size and
-// modification time). Each CA read from a directory is added with a check
+// modification time; the reading reused for up to a second while the
+// directory's modification time stays the same). Each CA read from a directory is added with a check
 // that runs when a chain ending at it is verified: the CA must still be in
 // the directory then, so that a CA deleted from it (file or link) is
 // refused from the next verification on, also by a pool taken earlier.
+// (crypto/x509 runs that check only on chains it builds: a certificate
+// that is itself in the pool, such as a self-signed server certificate
+// trusted as it is, is accepted without it; see [Pool.Removed].)
 //
 // It lets crypto/tls verify with a hashed capath as with any other trust
 // source (tls.Config.RootCAs or ClientCAs), with crypto/tls's own host name
@@ -33,20 +91,16 @@ func (p *Pool) CertPoolNow(usage x509.ExtKeyUsage) *x509.CertPool {
 	}
 	roots := p.basePoolFor(usage).Clone()
 	for _, d := range p.dirs {
-		for _, h := range d.hashes() {
-			certs, _ := d.lookup(h)
-			for _, pc := range certs {
-				own := pc.constraint
-				if pc.trust != nil && slices.Contains(tlsPurposes, usage) {
-					// As Verify: the trust settings for this purpose,
-					// exactly.
-					if !pc.trust.allows(usage) {
-						continue
-					}
-					own = nil
+		for _, pc := range d.current() {
+			own := pc.constraint
+			if pc.trust != nil && slices.Contains(tlsPurposes, usage) {
+				// As Verify: the trust settings for this purpose, exactly.
+				if !pc.trust.allows(usage) {
+					continue
 				}
-				roots.AddCertWithConstraint(pc.cert, d.stillHas(pc.cert, own))
+				own = nil
 			}
+			roots.AddCertWithConstraint(pc.cert, d.stillHas(pc.cert, own))
 		}
 	}
 	return roots
@@ -98,8 +152,8 @@ func (d *hashDir) stillHas(cert *x509.Certificate, own func([]*x509.Certificate)
 }
 
 // Removed reports whether cert was read from one of the pool's hashed
-// capath directories (by [Pool.Verify] or [Pool.CertPoolNow]) and is no
-// longer found there under its subject hash. A resumed TLS session carries
+// capath directories by [Pool.CertPoolNow] and is no longer found there
+// under its subject hash. A resumed TLS session carries
 // the chain verified when it began; Removed tells whether the CA that
 // anchored it has been deleted since, which the pools' own checks do not
 // see on resumption.
@@ -129,16 +183,9 @@ func (p *Pool) Removed(cert *x509.Certificate) bool {
 	return true
 }
 
-// hasRead reports whether cert is among the certificates read from d.
+// hasRead reports whether a reading of d for CertPoolNow found cert.
 func (d *hashDir) hasRead(cert *x509.Certificate) bool {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	for _, cf := range d.cache {
-		for _, pc := range cf.certs {
-			if bytes.Equal(pc.cert.Raw, cert.Raw) {
-				return true
-			}
-		}
-	}
-	return false
+	d.snap.mu.Lock()
+	defer d.snap.mu.Unlock()
+	return d.snap.seen[string(cert.Raw)]
 }

@@ -19,8 +19,9 @@ import (
 // yield certificates: SSL_CERT_FILE naming a file that is missing,
 // unreadable or holds no certificate, or SSL_CERT_DIR naming a directory
 // that is missing or unreadable, or directories with no certificate among
-// them, is an error naming the variable and the path (Python, through
-// OpenSSL, then trusts nothing; crypto/x509 would quietly use other files).
+// them while SSL_CERT_FILE gives none, is an error naming the variable and
+// the path (Python, through OpenSSL, then trusts nothing; crypto/x509 would
+// quietly use other files).
 //
 // Where the system has no store, or an empty one (a scratch container), and
 // neither variable is set, the

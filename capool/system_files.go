@@ -3,13 +3,17 @@
 package capool
 
 import (
+	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
+	"syscall"
 
 	"github.com/tlsdefault/tlsdefault/internal/fsx"
 )
@@ -18,9 +22,6 @@ import (
 // root_unix.go): SSL_CERT_FILE or the first of systemCertFiles that can be
 // read, then every file of SSL_CERT_DIR (colon-separated) or of
 // systemCertDirs, except symbolic links within the same directory.
-
-// systemListable reports whether the system store can be listed here.
-const systemListable = true
 
 func certDirs() []string {
 	if runtime.GOOS == "android" {
@@ -66,11 +67,11 @@ func setSystemEnv() string {
 func checkSystemEnv() error {
 	fileOK := false
 	if f := os.Getenv("SSL_CERT_FILE"); f != "" {
-		data, err := fsx.ReadFile(f, maxSourceSize)
+		ok, err := fileHasGoCert(f)
 		if err != nil {
 			return envErr("SSL_CERT_FILE", f, unwrapPath(err))
 		}
-		if !hasGoCert(data) {
+		if !ok {
 			return envErr("SSL_CERT_FILE", f, errors.New("holds no PEM certificate crypto/x509 can read"))
 		}
 		fileOK = true
@@ -81,15 +82,15 @@ func checkSystemEnv() error {
 			if dir == "" {
 				continue
 			}
-			des, err := os.ReadDir(dir)
+			names, err := dirNames(dir, !found && !fileOK)
 			if err != nil {
 				return envErr("SSL_CERT_DIR", dir, unwrapPath(err))
 			}
-			for _, de := range des {
+			for _, name := range names {
 				if found || fileOK {
 					break
 				}
-				if data, err := fsx.ReadFile(filepath.Join(dir, de.Name()), maxSourceSize); err == nil && hasGoCert(data) {
+				if ok, _ := fileHasGoCert(filepath.Join(dir, name)); ok {
 					found = true
 				}
 			}
@@ -99,6 +100,55 @@ func checkSystemEnv() error {
 		}
 	}
 	return nil
+}
+
+// dirNames checks that dir is a directory this process may read and,
+// with all set, returns its names (sorted); otherwise it reads none.
+func dirNames(dir string, all bool) ([]string, error) {
+	if !all {
+		fi, err := os.Stat(dir)
+		if err != nil {
+			return nil, err
+		}
+		if !fi.IsDir() {
+			return nil, syscall.ENOTDIR
+		}
+		// R_OK|X_OK: listable and searchable.
+		return nil, syscall.Access(dir, 0x4|0x1)
+	}
+	f, err := os.Open(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	names, err := f.Readdirnames(-1)
+	slices.Sort(names)
+	return names, err
+}
+
+// checkHead is how much of a file fileHasGoCert reads first: a bundle's
+// first certificate is within it, so a good setting costs that much.
+const checkHead = 16 << 10
+
+// fileHasGoCert reports whether the file holds a certificate
+// AppendCertsFromPEM would add, reading the whole file only when its first
+// checkHead bytes hold none.
+func fileHasGoCert(path string) (bool, error) {
+	head, fi, err := fsx.ReadFileHead(path, checkHead)
+	if err != nil {
+		return false, err
+	}
+	if hasGoCert(head) {
+		return true, nil
+	}
+	if fi.Size() <= int64(len(head)) {
+		return false, nil
+	}
+	data, err := fsx.ReadFile(path, maxSourceSize)
+	if err != nil {
+		return false, err
+	}
+	return hasGoCert(data), nil
 }
 
 func envErr(v, path string, err error) error {
@@ -114,10 +164,23 @@ func unwrapPath(err error) error {
 }
 
 // hasGoCert reports whether data holds a certificate AppendCertsFromPEM
-// would add.
+// would add: a CERTIFICATE block without headers that parses. It stops at
+// the first.
 func hasGoCert(data []byte) bool {
-	res := parseCerts(data, parseGoCompat)
-	return len(res.certs) > 0
+	for len(data) > 0 {
+		var blk *pem.Block
+		blk, data = pem.Decode(data)
+		if blk == nil {
+			return false
+		}
+		if blk.Type != pemCertificate || len(blk.Headers) != 0 {
+			continue
+		}
+		if _, err := x509.ParseCertificate(blk.Bytes); err == nil {
+			return true
+		}
+	}
+	return false
 }
 
 // listRootFiles reads the first readable file of files, then every file in

@@ -2,12 +2,8 @@
 
 package capool
 
-// systemListable reports whether the system store can be listed here: on
-// macOS and Windows the platform verifier holds the roots; on other
-// systems crypto/x509 has no store of files to read.
-const systemListable = false
-
-// listSystemRoots lists nothing here: see systemListable.
+// listSystemRoots lists nothing here: on macOS and Windows the platform
+// verifier holds the roots; other systems have no store of files.
 func listSystemRoots() ([]entry, []error) { return nil, nil }
 
 // checkSystemEnv checks nothing here: crypto/x509 does not read

@@ -188,3 +188,26 @@ func TestEmbeddedStore(t *testing.T) {
 		t.Errorf("constraint not honoured: %v", err)
 	}
 }
+
+// TestEmptyReadsNothing: Empty (WithPool's check) answers for the system
+// store without listing it, and Merge of one pool shares its crypto/x509
+// pools, so WithPool(System()) costs what the default trust costs.
+func TestEmptyReadsNothing(t *testing.T) {
+	p, err := System()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Empty() {
+		t.Fatal("the system store is Empty")
+	}
+	if p.system.entries != nil && p.system.list != nil {
+		t.Error("Empty listed the system store")
+	}
+	if m := Merge(p); m.x != p.x {
+		t.Error("Merge of one pool does not share its crypto/x509 pools")
+	}
+	var zero Pool
+	if !zero.Empty() || !(*Pool)(nil).Empty() {
+		t.Error("a zero or nil pool is not Empty")
+	}
+}

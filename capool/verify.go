@@ -24,12 +24,14 @@ const maxIssuerLookups = 32
 //
 // CAs are found in a hashed directory as OpenSSL finds them: by the
 // [SubjectHash] of the issuer name of the leaf and of each intermediate, in
-// the files <hash>.0, <hash>.1 and so on up to the first missing number;
-// issuers of the CAs found are looked up in turn, up to 8 levels. Files read
-// are cached by path, size and modification time, so repeated verifications
-// cost a few stat calls, and a CA added to the directory later is found on
-// the next call without reloading the pool. Problems met reading those
-// files are wrapped into the returned error when verification fails.
+// the files <hash>.0, <hash>.1 and so on up to the first missing number
+// (or the first without a certificate); issuers of the CAs found are looked
+// up in turn, up to 8 levels. Files read are cached by path and checked on
+// every call (device, inode, size, modification and change time), so
+// repeated verifications cost a few stat calls, a CA added to the
+// directory later is found on the next call without reloading the pool,
+// and one removed is no longer found. Problems met reading those files are
+// wrapped into the returned error when verification fails.
 //
 // Verify is safe for concurrent use.
 func (p *Pool) Verify(leaf *x509.Certificate, intermediates []*x509.Certificate, opts x509.VerifyOptions) ([][]*x509.Certificate, error) {

@@ -6,12 +6,13 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"io"
 	"log"
 	"os"
-	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/tlsdefault/tlsdefault/internal/filewatch"
+	"github.com/tlsdefault/tlsdefault/internal/fsx"
 )
 
 // CheckCertificate checks a certificate before it is used as our own
@@ -54,66 +55,62 @@ func CheckCertificate(cert *tls.Certificate) error {
 type KeyPair struct {
 	CertFile, KeyFile string
 
+	// OnReload, when set before use, is called after each reload with
+	// its error (nil when the new pair is in use); a failure repeated is
+	// not reported again.
+	OnReload func(err error)
+
 	password func() ([]byte, error) // WithKeyPassword, or nil
 	cur      atomic.Pointer[tls.Certificate]
-	next     atomic.Int64 // unix nanoseconds of the next check
-	mu       sync.Mutex   // held by the one goroutine that checks
-	stamp    [2]fileStamp
-	lastErr  string
-	interval time.Duration
-	now      func() time.Time
+	watch    *filewatch.Watcher // device, inode, size, times, link target of both files
 	logf     func(format string, args ...any)
-}
-
-type fileStamp struct {
-	size int64
-	mod  time.Time
 }
 
 // LoadKeyPair reads the pair once; an error here is an error of the
 // constructor that was given the files.
 func LoadKeyPair(certFile, keyFile string, logger *log.Logger, password func() ([]byte, error)) (*KeyPair, error) {
-	kp := &KeyPair{CertFile: certFile, KeyFile: keyFile, password: password, interval: ReloadInterval, now: time.Now}
+	kp := &KeyPair{CertFile: certFile, KeyFile: keyFile, password: password}
 	if logger != nil {
 		kp.logf = logger.Printf
 	} else {
 		kp.logf = log.Printf
 	}
-	st, err := kp.stat()
-	if err != nil {
+	if err := kp.stat(); err != nil {
 		return nil, err
+	}
+	// Stamped before reading, so that a change made while the files are
+	// read is seen at the next check.
+	w, err := filewatch.New(ReloadInterval, []string{certFile, keyFile}, nil)
+	if err != nil {
+		return nil, fmt.Errorf("WithKeyPairFiles: %w", err)
 	}
 	c, err := kp.load()
 	if err != nil {
 		return nil, err
 	}
-	kp.stamp = st
+	kp.watch = w
 	kp.cur.Store(c)
-	kp.next.Store(kp.now().Add(kp.interval).UnixNano())
 	return kp, nil
 }
 
 // SetClock replaces the clock and the interval (tests).
 func (kp *KeyPair) SetClock(now func() time.Time, interval time.Duration) {
-	kp.mu.Lock()
-	defer kp.mu.Unlock()
-	kp.now, kp.interval = now, interval
-	kp.next.Store(now().UnixNano())
+	kp.watch.SetClock(now, interval)
 }
 
-func (kp *KeyPair) stat() ([2]fileStamp, error) {
-	var st [2]fileStamp
-	for i, name := range []string{kp.CertFile, kp.KeyFile} {
+// stat checks that both files are regular files under the size limit
+// before they are opened.
+func (kp *KeyPair) stat() error {
+	for _, name := range []string{kp.CertFile, kp.KeyFile} {
 		fi, err := os.Stat(name)
 		if err != nil {
-			return st, fmt.Errorf("WithKeyPairFiles: %w", err)
+			return fmt.Errorf("WithKeyPairFiles: %w", err)
 		}
 		if err := checkKeyPairFile(name, fi); err != nil {
-			return st, err
+			return err
 		}
-		st[i] = fileStamp{fi.Size(), fi.ModTime()}
 	}
-	return st, nil
+	return nil
 }
 
 // maxKeyPairFile caps the size of a certificate or key file: a chain of a
@@ -134,27 +131,18 @@ func checkKeyPairFile(name string, fi os.FileInfo) error {
 	return nil
 }
 
-// readKeyPairFile reads a file that checkKeyPairFile accepts, checking
-// again on the open file (it may have been replaced since).
+// readKeyPairFile reads a file that checkKeyPairFile accepts, through the
+// one bounded reader of regular files (opened without blocking on a FIFO,
+// checked on the open file).
 func readKeyPairFile(name string) ([]byte, error) {
-	f, err := os.Open(name)
-	if err != nil {
-		return nil, fmt.Errorf("WithKeyPairFiles: %w", err)
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("WithKeyPairFiles: %w", err)
-	}
-	if err := checkKeyPairFile(name, fi); err != nil {
-		return nil, err
-	}
-	data, err := io.ReadAll(io.LimitReader(f, maxKeyPairFile+1))
-	if err != nil {
-		return nil, fmt.Errorf("WithKeyPairFiles: %w", err)
-	}
-	if len(data) > maxKeyPairFile {
+	data, err := fsx.ReadFile(name, maxKeyPairFile)
+	switch {
+	case errors.Is(err, fsx.ErrIsDir), errors.Is(err, fsx.ErrNotRegular):
+		return nil, fmt.Errorf("WithKeyPairFiles: %s is not a regular file", name)
+	case errors.Is(err, fsx.ErrTooLarge):
 		return nil, fmt.Errorf("WithKeyPairFiles: %s is over the %d KiB limit", name, maxKeyPairFile>>10)
+	case err != nil:
+		return nil, fmt.Errorf("WithKeyPairFiles: %w", err)
 	}
 	return data, nil
 }
@@ -182,30 +170,24 @@ func (kp *KeyPair) load() (*tls.Certificate, error) {
 // interval has passed. A pair that fails to load is reported once and the
 // last good pair keeps serving.
 func (kp *KeyPair) Current() *tls.Certificate {
-	if kp.now().UnixNano() >= kp.next.Load() && kp.mu.TryLock() {
-		kp.checkLocked()
-		kp.mu.Unlock()
+	o := kp.watch.Check(kp.reload)
+	if o.Err != nil && !o.Repeated {
+		kp.logf("tlsdefault: keeping the previous certificate: %v", o.Err)
+	}
+	if o.Changed && !o.Repeated && kp.OnReload != nil {
+		kp.OnReload(o.Err)
 	}
 	return kp.cur.Load()
 }
 
-func (kp *KeyPair) checkLocked() {
-	kp.next.Store(kp.now().Add(kp.interval).UnixNano())
-	st, err := kp.stat()
-	if err == nil && st == kp.stamp {
-		return
+func (kp *KeyPair) reload() error {
+	if err := kp.stat(); err != nil {
+		return err
 	}
-	var c *tls.Certificate
-	if err == nil {
-		c, err = kp.load()
-	}
+	c, err := kp.load()
 	if err != nil {
-		if msg := err.Error(); msg != kp.lastErr {
-			kp.lastErr = msg
-			kp.logf("tlsdefault: keeping the previous certificate: %v", err)
-		}
-		return
+		return err
 	}
-	kp.stamp, kp.lastErr = st, ""
 	kp.cur.Store(c)
+	return nil
 }

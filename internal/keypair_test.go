@@ -2,6 +2,7 @@ package internal_test
 
 import (
 	"bytes"
+	"io"
 	"log"
 	"os"
 	"path/filepath"
@@ -69,4 +70,56 @@ func TestLoadKeyPairErrors(t *testing.T) {
 	if _, err := internal.LoadKeyPair(filepath.Join(dir, "no.pem"), filepath.Join(dir, "no.key"), nil, nil); err == nil || !strings.Contains(err.Error(), "no.pem") {
 		t.Fatalf("missing files: %v", err)
 	}
+}
+
+// rewriteKeepingTimes rewrites path in place with data padded (with
+// newlines, which PEM ignores) to the file's size, then restores its
+// modification time, as cp -p onto an existing file does.
+func rewriteKeepingTimes(t *testing.T, path string, data []byte) {
+	t.Helper()
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if int64(len(data)) > fi.Size() {
+		t.Fatalf("new content (%d bytes) larger than %s (%d)", len(data), path, fi.Size())
+	}
+	data = append(data, bytes.Repeat([]byte("\n"), int(fi.Size())-len(data))...)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_TRUNC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Write(data); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	if err := os.Chtimes(path, fi.ModTime(), fi.ModTime()); err != nil {
+		t.Fatal(err)
+	}
+	if fi2, _ := os.Stat(path); fi2.Size() != fi.Size() || !fi2.ModTime().Equal(fi.ModTime()) {
+		t.Fatal("set-up: size or mtime changed")
+	}
+}
+
+// TestKeyPairSameSizeSameMtime: a renewed pair written over the old files
+// with their size and modification time kept (cp -p) is served.
+func TestKeyPairSameSizeSameMtime(t *testing.T) {
+	ca := testpki.NewCA(t)
+	a, b := ca.Server(t), ca.Server(t)
+	dir := t.TempDir()
+	certFile, keyFile := a.WriteFiles(t, dir)
+	// Room for the new certificate, whatever its length.
+	os.WriteFile(certFile, append(a.CertPEM(), bytes.Repeat([]byte("\n"), 64)...), 0o644)
+	synctest.Test(t, func(t *testing.T) {
+		kp, err := internal.LoadKeyPair(certFile, keyFile, log.New(io.Discard, "", 0), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rewriteKeepingTimes(t, keyFile, b.KeyPEM())
+		rewriteKeepingTimes(t, certFile, b.CertPEM())
+		time.Sleep(internal.ReloadInterval)
+		if got := kp.Current().Leaf.SerialNumber; got.Cmp(b.Cert.SerialNumber) != 0 {
+			t.Fatal("same-size same-mtime replacement not picked up")
+		}
+	})
 }

@@ -7,6 +7,7 @@ import (
 	"crypto/tls"
 	"fmt"
 	"log"
+	"log/slog"
 	"time"
 
 	"github.com/tlsdefault/tlsdefault/capool"
@@ -34,6 +35,13 @@ type Settings struct {
 	HandshakeTimeout time.Duration
 	MaxConns         int
 	ErrorLog         *log.Logger
+
+	TicketKeyFile string       // WithSessionTicketKeyFile (server)
+	Logger        *slog.Logger // WithLogger
+
+	// ReloadInterval, when positive, replaces ReloadInterval for the
+	// files watched (tests only: no option sets it).
+	ReloadInterval time.Duration
 
 	// Legacy is set only by package legacy (legacy.Allow): the one way to
 	// go below the defaults. The root package only calls its methods.

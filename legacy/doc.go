@@ -150,13 +150,13 @@
 // On a client, the config (from ClientConfig, and the TLSClientConfig of
 // NewTransport) is widened for every host, since crypto/tls cannot tell
 // hosts apart before the handshake, and its VerifyConnection refuses a
-// legacy handshake with a ServerName out of scope. The transport's own
-// dialler does better for direct connections: a host out of scope is
-// offered only the defaults. Through an HTTP proxy, net/http handshakes
-// with TLSClientConfig itself: a host in scope is reached, one out of scope
-// is offered the old versions too but refused if it picks one, and a host
-// dialled by IP address is out of scope (crypto/tls does not give the
-// verifier the address). On a server the scope is matched against the SNI
+// legacy handshake with a ServerName out of scope. The dialler of
+// NewClient's transport does better for direct connections: a host out of
+// scope is offered only the defaults. With NewTransport, and through an
+// HTTP proxy, net/http handshakes with TLSClientConfig itself: a host in
+// scope is reached, one out of scope is offered the old versions too but
+// refused if it picks one, and a host dialled by IP address is out of
+// scope (crypto/tls does not give the verifier the address). On a server the scope is matched against the SNI
 // name the client sends; clients that send none, or a name that is not a
 // valid host name, are out of scope. A listener that must serve SNI-less
 // old clients needs Allow without ForHosts, ideally on its own port.

@@ -30,6 +30,7 @@ func init() {
 		{name: "pool", args: "[flags]", summary: "list and check a trust store", run: runPool, usage: poolUsage},
 		{name: "rehash", args: "DIR", summary: "make OpenSSL's <hash>.N links in DIR", run: runRehash, usage: rehashUsage},
 		{name: "demo", summary: "show the defaults at work, no set-up", run: runDemo, usage: demoUsage},
+		{name: "ticket-keys", args: "new|rotate FILE", summary: "make or rotate a fleet's session ticket keys", run: runTicketKeys, usage: ticketKeysUsage},
 		{name: "version", summary: "print the version", run: runVersion, usage: versionUsage, aliases: []string{"-version", "--version"}},
 		{name: "help", args: "[COMMAND]", summary: "this text, or a command's usage", run: runHelp, usage: helpUsage, aliases: []string{"-h", "-help", "--help"}},
 	}

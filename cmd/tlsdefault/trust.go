@@ -3,10 +3,10 @@ package main
 import (
 	"errors"
 	"fmt"
-	"io"
 	"os"
 
 	"github.com/tlsdefault/tlsdefault/capool"
+	"github.com/tlsdefault/tlsdefault/internal/fsx"
 )
 
 // sourceError is a trust source that cannot be loaded; code is the exit
@@ -59,36 +59,19 @@ func (t *trustFlags) load() (*capool.Pool, error) {
 // files.
 const maxCADataSize = 64 << 20
 
-// readCADataFile reads a regular file of at most maxCADataSize bytes. It
-// stats the file before opening it, so that a FIFO is refused instead of
-// blocking until a writer comes, and a device such as /dev/zero is refused
-// instead of read without end.
+// readCADataFile reads a regular file of at most maxCADataSize bytes,
+// through the one bounded reader of regular files: a FIFO is refused
+// instead of blocking until a writer comes, and a device such as /dev/zero
+// is refused instead of read without end.
 func readCADataFile(path string) ([]byte, error) {
-	fi, err := os.Stat(path)
+	data, fi, err := fsx.ReadFileInfo(path, maxCADataSize)
 	if err != nil {
+		if fi != nil {
+			if cerr := checkRegular(fi); cerr != nil {
+				return nil, cerr
+			}
+		}
 		return nil, pathless(err)
-	}
-	if err := checkRegular(fi); err != nil {
-		return nil, err
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, pathless(err)
-	}
-	defer f.Close()
-	// Again on the open file: the name may have been replaced meanwhile.
-	if fi, err = f.Stat(); err != nil {
-		return nil, pathless(err)
-	}
-	if err := checkRegular(fi); err != nil {
-		return nil, err
-	}
-	data, err := io.ReadAll(io.LimitReader(f, maxCADataSize+1))
-	if err != nil {
-		return nil, pathless(err)
-	}
-	if len(data) > maxCADataSize {
-		return nil, fmt.Errorf("over the %d MiB limit", maxCADataSize>>20)
 	}
 	return data, nil
 }

@@ -63,16 +63,47 @@ func ReadFileIn(root *os.Root, name string, max int64) ([]byte, fs.FileInfo, err
 	return read(f, name, max)
 }
 
+// ReadFileHead reads at most the first n bytes of the regular file at
+// path, however large it is, and returns its FileInfo: for a look at the
+// start of a file that may be large.
+func ReadFileHead(path string, n int64) ([]byte, fs.FileInfo, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|nonblock, 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := checkRegular(fi, path); err != nil {
+		return nil, fi, err
+	}
+	buf := make([]byte, min(n, fi.Size()))
+	k, err := io.ReadFull(f, buf)
+	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
+		return nil, fi, &fs.PathError{Op: "read", Path: path, Err: err}
+	}
+	return buf[:k], fi, nil
+}
+
+func checkRegular(fi fs.FileInfo, path string) error {
+	if fi.IsDir() {
+		return &fs.PathError{Op: "read", Path: path, Err: ErrIsDir}
+	}
+	if !fi.Mode().IsRegular() {
+		return &fs.PathError{Op: "read", Path: path, Err: fmt.Errorf("%w (%v)", ErrNotRegular, fi.Mode().Type())}
+	}
+	return nil
+}
+
 func read(f *os.File, path string, max int64) ([]byte, fs.FileInfo, error) {
 	fi, err := f.Stat()
 	if err != nil {
 		return nil, nil, err
 	}
-	if fi.IsDir() {
-		return nil, fi, &fs.PathError{Op: "read", Path: path, Err: ErrIsDir}
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, fi, &fs.PathError{Op: "read", Path: path, Err: fmt.Errorf("%w (%v)", ErrNotRegular, fi.Mode().Type())}
+	if err := checkRegular(fi, path); err != nil {
+		return nil, fi, err
 	}
 	if fi.Size() > max {
 		return nil, fi, &fs.PathError{Op: "read", Path: path, Err: fmt.Errorf("%w: %d bytes is over the %s limit", ErrTooLarge, fi.Size(), limit(max))}

@@ -6,9 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"syscall"
 	"testing"
-	"time"
 )
 
 func TestReadFile(t *testing.T) {
@@ -37,26 +35,6 @@ func TestReadFile(t *testing.T) {
 		if _, err := ReadFile("/dev/zero", 100); !errors.Is(err, ErrNotRegular) {
 			t.Errorf("/dev/zero: %v, want ErrNotRegular", err)
 		}
-	}
-}
-
-func TestReadFileFIFODoesNotBlock(t *testing.T) {
-	if runtime.GOOS == "windows" {
-		t.Skip("no FIFOs")
-	}
-	p := filepath.Join(t.TempDir(), "fifo")
-	if err := syscall.Mkfifo(p, 0o600); err != nil {
-		t.Skip(err)
-	}
-	done := make(chan error, 1)
-	go func() { _, err := ReadFile(p, 100); done <- err }()
-	select {
-	case err := <-done:
-		if !errors.Is(err, ErrNotRegular) {
-			t.Errorf("FIFO: %v, want ErrNotRegular", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("ReadFile blocked on a FIFO")
 	}
 }
 
@@ -103,5 +81,20 @@ func TestUnchanged(t *testing.T) {
 	}
 	if Unchanged(nil, c) {
 		t.Error("nil is unchanged")
+	}
+}
+
+func TestReadFileHead(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "f")
+	os.WriteFile(p, []byte("0123456789"), 0o600)
+	if got, fi, err := ReadFileHead(p, 4); err != nil || string(got) != "0123" || fi.Size() != 10 {
+		t.Errorf("ReadFileHead(4) = %q, %v", got, err)
+	}
+	if got, _, err := ReadFileHead(p, 100); err != nil || string(got) != "0123456789" {
+		t.Errorf("ReadFileHead(100) = %q, %v", got, err)
+	}
+	if _, _, err := ReadFileHead(dir, 4); !errors.Is(err, ErrIsDir) {
+		t.Errorf("directory: %v", err)
 	}
 }

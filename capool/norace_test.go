@@ -1,5 +1,0 @@
-//go:build !race
-
-package capool
-
-const raceEnabled = false
