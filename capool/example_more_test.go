@@ -255,3 +255,85 @@ func ExamplePool_Certificates() {
 	// CN=partner CA
 	// 2
 }
+
+// Entries lists each certificate with where it came from: the file and
+// PEM block, and for a hashed capath directory the names that lead to it.
+func ExamplePool_Entries() {
+	ts := httptest.NewTLSServer(nil)
+	defer ts.Close()
+	dir := tempDir()
+	defer os.RemoveAll(dir)
+	bundle := filepath.Join(dir, "bundle.pem")
+	os.WriteFile(bundle, []byte("# a comment, as in Debian's bundle\n"), 0o644)
+	f, err := os.OpenFile(bundle, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		log.Fatal(err)
+	}
+	pem.Encode(f, &pem.Block{Type: "CERTIFICATE", Bytes: partnerCA()})
+	pem.Encode(f, &pem.Block{Type: "CERTIFICATE", Bytes: ts.Certificate().Raw})
+	f.Close()
+	capath := filepath.Join(dir, "certs")
+	os.Mkdir(capath, 0o755)
+	writePEM(filepath.Join(capath, "other.pem"), "CERTIFICATE", partnerCA())
+	if err := capool.Rehash(capath); err != nil {
+		log.Fatal(err)
+	}
+
+	pool, err := capool.Load(capool.Sources{CAFile: bundle, CAPath: capath, CAData: partnerCA()})
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, e := range pool.Entries() {
+		where := e.Source
+		if e.Path != "" {
+			where += " " + filepath.Base(e.Path)
+		}
+		if e.Block > 0 {
+			where += fmt.Sprintf(" block %d", e.Block)
+		}
+		if len(e.Links) > 0 {
+			where += fmt.Sprintf(" (%d hashed name)", len(e.Links))
+		}
+		fmt.Printf("%s: %s\n", where, e.Cert.Subject)
+	}
+	// Output:
+	// cafile bundle.pem block 1: CN=partner CA
+	// cafile bundle.pem block 2: O=Acme Co
+	// cadata: CN=partner CA
+	// capath other.pem block 1 (1 hashed name): CN=partner CA
+}
+
+// A pool with a hashed capath directory is Lazy: its CAs are looked up
+// when a chain is verified, so one added to the directory later is trusted
+// by the same pool, and one removed is no longer.
+func ExamplePool_Lazy() {
+	ts := httptest.NewTLSServer(nil)
+	defer ts.Close()
+	dir := tempDir()
+	defer os.RemoveAll(dir)
+	writePEM(filepath.Join(dir, "partner.pem"), "CERTIFICATE", partnerCA())
+	if err := capool.Rehash(dir); err != nil {
+		log.Fatal(err)
+	}
+	pool, err := capool.Load(capool.Sources{CAPath: dir})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("lazy:", pool.Lazy())
+	verify := func() bool {
+		_, err := pool.Verify(ts.Certificate(), nil, x509.VerifyOptions{DNSName: "example.com"})
+		return err == nil
+	}
+	fmt.Println("before:", verify())
+
+	name := filepath.Join(dir, fmt.Sprintf("%08x.0", capool.SubjectHash(ts.Certificate())))
+	writePEM(name, "CERTIFICATE", ts.Certificate().Raw) // what Rehash would link
+	fmt.Println("added:", verify())
+	os.Remove(name)
+	fmt.Println("removed:", verify())
+	// Output:
+	// lazy: true
+	// before: false
+	// added: true
+	// removed: false
+}
