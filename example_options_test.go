@@ -25,8 +25,8 @@ import (
 
 // helloServer serves, on a loopback port, "hello NAME over VERSION", where
 // NAME is the common name of the client certificate or "anonymous". It
-// returns the server's URL and a function that stops it.
-func helloServer(opts ...tlsdefault.Option) (url string, stop func()) {
+// returns the server's address and a function that stops it.
+func helloServer(opts ...tlsdefault.Option) (addr string, stop func()) {
 	ln, err := tlsdefault.Listen("tcp", "127.0.0.1:0", opts...)
 	if err != nil {
 		log.Fatal(err)
@@ -42,7 +42,7 @@ func helloServer(opts ...tlsdefault.Option) (url string, stop func()) {
 		log.Fatal(err)
 	}
 	go srv.Serve(ln)
-	return "https://" + ln.Addr().String() + "/", func() { srv.Close() }
+	return ln.Addr().String(), func() { srv.Close() }
 }
 
 // printGet prints the body of a GET of url, or that it failed.
@@ -65,7 +65,7 @@ var discardLog = log.New(io.Discard, "", 0)
 // system store.
 func ExampleWithCAFile() {
 	cert, caDER := throwawayCert()
-	url, stop := helloServer(tlsdefault.WithCertificate(cert))
+	addr, stop := helloServer(tlsdefault.WithCertificate(cert))
 	defer stop()
 
 	dir, err := os.MkdirTemp("", "example")
@@ -82,7 +82,7 @@ func ExampleWithCAFile() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	printGet(client, url)
+	printGet(client, "https://"+addr)
 
 	_, err = tlsdefault.NewClient(tlsdefault.WithCAFile(filepath.Join(dir, "missing.pem")))
 	fmt.Println(strings.ReplaceAll(err.Error(), dir, "$DIR"))
@@ -96,7 +96,7 @@ func ExampleWithCAFile() {
 // by the hash of its name during the handshake.
 func ExampleWithCAPath() {
 	cert, caDER := throwawayCert()
-	url, stop := helloServer(tlsdefault.WithCertificate(cert))
+	addr, stop := helloServer(tlsdefault.WithCertificate(cert))
 	defer stop()
 
 	dir, err := os.MkdirTemp("", "example")
@@ -115,7 +115,7 @@ func ExampleWithCAPath() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	printGet(client, url)
+	printGet(client, "https://"+addr)
 	// Output: hello anonymous over TLS 1.3
 }
 
@@ -124,7 +124,7 @@ func ExampleWithCAPath() {
 // servers.
 func ExampleWithPool() {
 	cert, caDER := throwawayCert()
-	url, stop := helloServer(tlsdefault.WithCertificate(cert))
+	addr, stop := helloServer(tlsdefault.WithCertificate(cert))
 	defer stop()
 
 	pool, err := capool.Load(capool.Sources{CAData: caDER})
@@ -136,7 +136,7 @@ func ExampleWithPool() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	printGet(client, url)
+	printGet(client, "https://"+addr)
 
 	_, err = tlsdefault.NewClient(tlsdefault.WithPool(nil))
 	fmt.Println(err)
@@ -151,7 +151,7 @@ func ExampleWithPool() {
 func ExampleWithCAData() {
 	cert, caDER := throwawayCert()
 	_, otherDER := throwawayCert()
-	url, stop := helloServer(tlsdefault.WithCertificate(cert))
+	addr, stop := helloServer(tlsdefault.WithCertificate(cert))
 	defer stop()
 
 	bundle := append(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: otherDER}),
@@ -160,7 +160,7 @@ func ExampleWithCAData() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	printGet(client, url)
+	printGet(client, "https://"+addr)
 
 	_, err = tlsdefault.NewClient(tlsdefault.WithCAData(nil))
 	fmt.Println(err)
@@ -173,14 +173,14 @@ func ExampleWithCAData() {
 // client reaches both public servers and the loopback server of its own CA.
 func ExampleWithSystemRoots() {
 	cert, caDER := throwawayCert()
-	url, stop := helloServer(tlsdefault.WithCertificate(cert))
+	addr, stop := helloServer(tlsdefault.WithCertificate(cert))
 	defer stop()
 
 	client, err := tlsdefault.NewClient(tlsdefault.WithCAData(caDER), tlsdefault.WithSystemRoots())
 	if err != nil {
 		log.Fatal(err)
 	}
-	printGet(client, url)
+	printGet(client, "https://"+addr)
 	// Output: hello anonymous over TLS 1.3
 }
 
@@ -188,11 +188,10 @@ func ExampleWithSystemRoots() {
 // of the name the client asks for (SNI).
 func ExampleWithCertificate() {
 	ca := newExampleCA()
-	url, stop := helloServer(
+	addr, stop := helloServer(
 		tlsdefault.WithCertificate(ca.issue(x509.ExtKeyUsageServerAuth, "a.example")),
 		tlsdefault.WithCertificate(ca.issue(x509.ExtKeyUsageServerAuth, "b.example")))
 	defer stop()
-	addr := strings.TrimSuffix(strings.TrimPrefix(url, "https://"), "/")
 
 	cfg, err := tlsdefault.ClientConfig(tlsdefault.WithCAData(ca.cert.Raw))
 	if err != nil {
@@ -219,7 +218,7 @@ func ExampleWithCertificate() {
 // refused.
 func ExampleWithClientAuth() {
 	ca := newExampleCA()
-	url, stop := helloServer(
+	addr, stop := helloServer(
 		tlsdefault.WithCertificate(ca.issue(x509.ExtKeyUsageServerAuth, "127.0.0.1")),
 		tlsdefault.WithClientAuth(tls.VerifyClientCertIfGiven),
 		tlsdefault.WithCAData(ca.cert.Raw), // the CA of client certificates
@@ -231,12 +230,12 @@ func ExampleWithClientAuth() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	printGet(alice, url)
+	printGet(alice, "https://"+addr)
 	anonymous, err := tlsdefault.NewClient(tlsdefault.WithCAData(ca.cert.Raw))
 	if err != nil {
 		log.Fatal(err)
 	}
-	printGet(anonymous, url)
+	printGet(anonymous, "https://"+addr)
 
 	_, err = tlsdefault.ServerConfig(tlsdefault.WithClientAuth(tls.RequireAnyClientCert), tlsdefault.WithCAData(ca.cert.Raw))
 	fmt.Println(err)
@@ -250,7 +249,7 @@ func ExampleWithClientAuth() {
 // Nothing below TLS 1.2 can be asked for here: that is package legacy.
 func ExampleWithMinVersion() {
 	cert, caDER := throwawayCert()
-	url, stop := helloServer(tlsdefault.WithCertificate(cert), tlsdefault.WithMinVersion(tls.VersionTLS13),
+	addr, stop := helloServer(tlsdefault.WithCertificate(cert), tlsdefault.WithMinVersion(tls.VersionTLS13),
 		tlsdefault.WithErrorLog(discardLog))
 	defer stop()
 
@@ -259,7 +258,7 @@ func ExampleWithMinVersion() {
 		log.Fatal(err)
 	}
 	cfg.MaxVersion = tls.VersionTLS12 // an older client
-	_, err = tls.Dial("tcp", strings.TrimPrefix(strings.TrimSuffix(url, "/"), "https://"), cfg)
+	_, err = tls.Dial("tcp", addr, cfg)
 	if alert, ok := tlsdefault.Diagnose(err).Alert(); ok {
 		fmt.Println("TLS 1.2 client:", alert)
 	}
@@ -346,7 +345,7 @@ func ExampleHandshakeError_Timeout() {
 // client certificate refuses a client that has none.
 func ExampleHandshakeError_Alert() {
 	ca := newExampleCA()
-	url, stop := helloServer(
+	addr, stop := helloServer(
 		tlsdefault.WithCertificate(ca.issue(x509.ExtKeyUsageServerAuth, "127.0.0.1")),
 		tlsdefault.WithClientAuth(tls.RequireAndVerifyClientCert),
 		tlsdefault.WithCAData(ca.cert.Raw),
@@ -357,7 +356,7 @@ func ExampleHandshakeError_Alert() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	_, err = client.Get(url)
+	_, err = client.Get("https://" + addr)
 	var he *tlsdefault.HandshakeError
 	if errors.As(err, &he) {
 		alert, ok := he.Alert()
@@ -432,14 +431,14 @@ func (w syncWriter) Write(p []byte) (int, error) {
 func ExampleWithErrorLog() {
 	lines := make(syncWriter, 10)
 	cert, _ := throwawayCert()
-	url, stop := helloServer(tlsdefault.WithCertificate(cert), tlsdefault.WithErrorLog(log.New(lines, "tls: ", 0)))
+	addr, stop := helloServer(tlsdefault.WithCertificate(cert), tlsdefault.WithErrorLog(log.New(lines, "tls: ", 0)))
 	defer stop()
 
 	client, err := tlsdefault.NewClient() // the system store does not know the throwaway CA
 	if err != nil {
 		log.Fatal(err)
 	}
-	printGet(client, url)
+	printGet(client, "https://"+addr)
 	line := <-lines
 	_, cause, _ := strings.Cut(line, "[cause: ")
 	fmt.Println(strings.HasPrefix(line, "tls: tlsdefault: handshake with 127.0.0.1:"))

@@ -251,7 +251,7 @@ func ExampleServerConfig_mutualTLS() {
 // (checked at most once a second; this example does not wait for that).
 func ExampleWithKeyPairFiles() {
 	ca := newExampleCA()
-	url, stop := helloServer(
+	addr, stop := helloServer(
 		tlsdefault.WithCertificate(ca.issue(x509.ExtKeyUsageServerAuth, "127.0.0.1")),
 		tlsdefault.WithClientAuth(tls.RequireAndVerifyClientCert),
 		tlsdefault.WithCAData(ca.cert.Raw))
@@ -279,6 +279,6 @@ func ExampleWithKeyPairFiles() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	printGet(client, url)
+	printGet(client, "https://"+addr)
 	// Output: hello alice over TLS 1.3
 }
