@@ -310,6 +310,9 @@ func TestCauseClient(t *testing.T) {
 					}
 					return
 				}
+				if fipsChainRefusal(t, err) {
+					return
+				}
 				he := mustAs[*tlsdefault.HandshakeError](t, err)
 				if he.Cause != tt.cause || he.Side != tt.side {
 					t.Fatalf("Cause %v, Side %q; want %v, %q\n%v", he.Cause, he.Side, tt.cause, tt.side, he)
@@ -446,6 +449,9 @@ func TestCauseServer(t *testing.T) {
 	}
 	for _, tt := range cases {
 		t.Run(tt.name, func(t *testing.T) {
+			if strings.HasPrefix(tt.name, "old-version") || strings.HasPrefix(tt.name, "legacy") {
+				skipInFIPS(t, "the client of this case speaks TLS 1.0, which FIPS mode cannot")
+			}
 			lines := make(logLines, 4)
 			opts := append(append([]tlsdefault.Option{}, tt.opts...), tlsdefault.WithErrorLog(log.New(lines, "", 0)))
 			ln, err := tlsdefault.Listen("tcp", "127.0.0.1:0", opts...)
