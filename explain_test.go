@@ -14,6 +14,7 @@ import (
 	"log"
 	"math/big"
 	"net"
+	"net/http"
 	"os"
 	"strings"
 	"testing"
@@ -478,5 +479,27 @@ func TestCauseServer(t *testing.T) {
 				t.Errorf("only version and suite mismatches may name legacy:\n%s", line)
 			}
 		})
+	}
+}
+
+// TestCauseNewerVersionRequired: a client whose caller capped MaxVersion at
+// TLS 1.2, facing a server that speaks only TLS 1.3, is told to raise the
+// cap, not to reach for package legacy.
+func TestCauseNewerVersionRequired(t *testing.T) {
+	ca := testpki.NewCA(t)
+	addr := serveHTTPS(t, &tls.Config{MinVersion: tls.VersionTLS13, Certificates: []tls.Certificate{ca.Server(t).TLS()}}, nil)
+	c, err := tlsdefault.NewClient(tlsdefault.WithCAData(ca.CertPEM()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.CloseIdleConnections()
+	c.Transport.(*http.Transport).TLSClientConfig.MaxVersion = tls.VersionTLS12
+	_, _, err = get(t, c, "https://"+addr+"/")
+	he := mustAs[*tlsdefault.HandshakeError](t, err)
+	if he.Cause != tlsdefault.CauseNewerVersionRequired || he.Side != "server" {
+		t.Fatalf("Cause %v, Side %q; want %v, server: %v", he.Cause, he.Side, tlsdefault.CauseNewerVersionRequired, he)
+	}
+	if strings.Contains(he.Reason, "legacy.Allow") || strings.Contains(he.Reason, "TLS 1.3, TLS 1.2") || !strings.Contains(he.Reason, "MaxVersion") {
+		t.Errorf("reason: %s", he.Reason)
 	}
 }
