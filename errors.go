@@ -128,39 +128,45 @@ const (
 	// (key below the floor, expired, does not parse); the log line names
 	// the SNI name the client asked for.
 	CauseCertificateSource
+	// CauseNewerVersionRequired (client side): the server refused every
+	// protocol version offered, and this client's MaxVersion (set by the
+	// caller on the config) is below TLS 1.3: the server most likely
+	// requires TLS 1.3. Fix: raise or remove MaxVersion.
+	CauseNewerVersionRequired
 
 	numCauses // keep last
 )
 
 var causeNames = [...]string{
-	CauseUnknown:            "unknown",
-	CauseSelfSigned:         "self-signed certificate",
-	CauseIncompleteChain:    "incomplete chain (issuer missing)",
-	CauseUntrustedRoot:      "untrusted root",
-	CauseHostname:           "host name mismatch",
-	CauseExpired:            "certificate expired",
-	CauseNotYetValid:        "certificate not yet valid",
-	CausePolicy:             "below the chain policy",
-	CauseCANotAuthorized:    "CA not authorized for this name",
-	CauseUsage:              "certificate purpose (EKU) unsuitable",
-	CauseBadCertificate:     "bad certificate",
-	CauseOldVersion:         "peer speaks only older versions",
-	CauseNoCommonSuite:      "no common cipher suite",
-	CauseLegacyOutOfScope:   "legacy scope does not cover peer",
-	CauseClientCertRequired: "client certificate required",
-	CauseClientCertRefused:  "client certificate refused",
-	CausePeerCertMissing:    "peer's client certificate missing",
-	CausePeerCertRefused:    "peer's client certificate refused",
-	CauseServerCertRefused:  "server certificate refused by peer",
-	CauseTimeout:            "handshake timed out",
-	CausePlainHTTP:          "peer speaks plain HTTP",
-	CauseSSL3:               "peer speaks only SSL 3.0",
-	CauseNotTLS:             "peer does not speak TLS",
-	CausePeerClosed:         "peer closed the connection",
-	CauseNoCommonProtocol:   "no common application protocol",
-	CausePeerCheck:          "peer check refused",
-	CauseAlert:              "peer sent an alert",
-	CauseCertificateSource:  "certificate source failed",
+	CauseUnknown:              "unknown",
+	CauseSelfSigned:           "self-signed certificate",
+	CauseIncompleteChain:      "incomplete chain (issuer missing)",
+	CauseUntrustedRoot:        "untrusted root",
+	CauseHostname:             "host name mismatch",
+	CauseExpired:              "certificate expired",
+	CauseNotYetValid:          "certificate not yet valid",
+	CausePolicy:               "below the chain policy",
+	CauseCANotAuthorized:      "CA not authorized for this name",
+	CauseUsage:                "certificate purpose (EKU) unsuitable",
+	CauseBadCertificate:       "bad certificate",
+	CauseOldVersion:           "peer speaks only older versions",
+	CauseNoCommonSuite:        "no common cipher suite",
+	CauseLegacyOutOfScope:     "legacy scope does not cover peer",
+	CauseClientCertRequired:   "client certificate required",
+	CauseClientCertRefused:    "client certificate refused",
+	CausePeerCertMissing:      "peer's client certificate missing",
+	CausePeerCertRefused:      "peer's client certificate refused",
+	CauseServerCertRefused:    "server certificate refused by peer",
+	CauseTimeout:              "handshake timed out",
+	CausePlainHTTP:            "peer speaks plain HTTP",
+	CauseSSL3:                 "peer speaks only SSL 3.0",
+	CauseNotTLS:               "peer does not speak TLS",
+	CausePeerClosed:           "peer closed the connection",
+	CauseNoCommonProtocol:     "no common application protocol",
+	CausePeerCheck:            "peer check refused",
+	CauseAlert:                "peer sent an alert",
+	CauseCertificateSource:    "certificate source failed",
+	CauseNewerVersionRequired: "peer requires a newer version",
 }
 
 // String returns a short lower-case name of the cause, such as

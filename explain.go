@@ -66,6 +66,7 @@ type diagInfo struct {
 	} // the trusted CAs, to name a constraining CA; may be nil
 
 	minVersion uint16 // the floor in force (0: the default)
+	maxVersion uint16 // the ceiling in force (0: TLS 1.3)
 
 	legacy       bool // legacy.Allow is given
 	legacyScoped bool // with a ForHosts scope
@@ -386,6 +387,11 @@ func classifyVersion(he *HandshakeError, in diagInfo, peer, self string, local b
 		} else {
 			he.Reason = fmt.Sprintf("the server speaks only protocol versions older than TLS 1.2; legacy.Allow is given, but its ForHosts scope does not include %s; add it there if this server must be reached", safetext.Quote(in.host))
 		}
+		return he
+	}
+	if !local && in.side == "client" && in.maxVersion != 0 && in.maxVersion < tls.VersionTLS13 {
+		he.Side, he.Cause = peer, CauseNewerVersionRequired
+		he.Reason = fmt.Sprintf("the server refused every protocol version this client offered (%s); the client's MaxVersion is %s, so the server most likely requires TLS 1.3: raise or remove MaxVersion (nothing older helps, and package legacy is not the answer)", versionsOffered(in), tls.VersionName(in.maxVersion))
 		return he
 	}
 	he.Cause = CauseOldVersion
@@ -768,8 +774,12 @@ func versionsOffered(in diagInfo) string {
 	if in.legacy && (in.inScope || !in.legacyScoped) {
 		minV = tls.VersionTLS10
 	}
+	maxV := in.maxVersion
+	if maxV == 0 || maxV > tls.VersionTLS13 {
+		maxV = tls.VersionTLS13
+	}
 	var vs []string
-	for v := uint16(tls.VersionTLS13); v >= minV && v >= tls.VersionTLS10; v-- {
+	for v := maxV; v >= minV && v >= tls.VersionTLS10; v-- {
 		vs = append(vs, tls.VersionName(v))
 	}
 	return strings.Join(vs, ", ")

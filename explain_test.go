@@ -14,6 +14,7 @@ import (
 	"log"
 	"math/big"
 	"net"
+	"net/http"
 	"os"
 	"strings"
 	"testing"
@@ -310,6 +311,9 @@ func TestCauseClient(t *testing.T) {
 					}
 					return
 				}
+				if fipsChainRefusal(t, err) {
+					return
+				}
 				he := mustAs[*tlsdefault.HandshakeError](t, err)
 				if he.Cause != tt.cause || he.Side != tt.side {
 					t.Fatalf("Cause %v, Side %q; want %v, %q\n%v", he.Cause, he.Side, tt.cause, tt.side, he)
@@ -446,6 +450,9 @@ func TestCauseServer(t *testing.T) {
 	}
 	for _, tt := range cases {
 		t.Run(tt.name, func(t *testing.T) {
+			if strings.HasPrefix(tt.name, "old-version") || strings.HasPrefix(tt.name, "legacy") {
+				skipInFIPS(t, "the client of this case speaks TLS 1.0, which FIPS mode cannot")
+			}
 			lines := make(logLines, 4)
 			opts := append(append([]tlsdefault.Option{}, tt.opts...), tlsdefault.WithErrorLog(log.New(lines, "", 0)))
 			ln, err := tlsdefault.Listen("tcp", "127.0.0.1:0", opts...)
@@ -472,5 +479,27 @@ func TestCauseServer(t *testing.T) {
 				t.Errorf("only version and suite mismatches may name legacy:\n%s", line)
 			}
 		})
+	}
+}
+
+// TestCauseNewerVersionRequired: a client whose caller capped MaxVersion at
+// TLS 1.2, facing a server that speaks only TLS 1.3, is told to raise the
+// cap, not to reach for package legacy.
+func TestCauseNewerVersionRequired(t *testing.T) {
+	ca := testpki.NewCA(t)
+	addr := serveHTTPS(t, &tls.Config{MinVersion: tls.VersionTLS13, Certificates: []tls.Certificate{ca.Server(t).TLS()}}, nil)
+	c, err := tlsdefault.NewClient(tlsdefault.WithCAData(ca.CertPEM()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.CloseIdleConnections()
+	c.Transport.(*http.Transport).TLSClientConfig.MaxVersion = tls.VersionTLS12
+	_, _, err = get(t, c, "https://"+addr+"/")
+	he := mustAs[*tlsdefault.HandshakeError](t, err)
+	if he.Cause != tlsdefault.CauseNewerVersionRequired || he.Side != "server" {
+		t.Fatalf("Cause %v, Side %q; want %v, server: %v", he.Cause, he.Side, tlsdefault.CauseNewerVersionRequired, he)
+	}
+	if strings.Contains(he.Reason, "legacy.Allow") || strings.Contains(he.Reason, "TLS 1.3, TLS 1.2") || !strings.Contains(he.Reason, "MaxVersion") {
+		t.Errorf("reason: %s", he.Reason)
 	}
 }

@@ -275,6 +275,7 @@ func TestLoggerCertificateExpiry(t *testing.T) {
 }
 
 func TestLoggerLegacyHandshake(t *testing.T) {
+	skipInFIPS(t, "a TLS 1.0 handshake is impossible in FIPS mode")
 	ca := testpki.NewCA(t)
 	leaf := ca.Server(t)
 	tls10 := &tls.Config{MinVersion: tls.VersionTLS10, MaxVersion: tls.VersionTLS10, CipherSuites: []uint16{tls.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA, tls.TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA}}

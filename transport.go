@@ -473,7 +473,7 @@ func (c *client) dialTLS(t *http.Transport) func(ctx context.Context, network, a
 			}
 			cs := tc.ConnectionState()
 			return nil, classify(err, diagInfo{
-				side: "client", host: hostForMessage(host, name), trust: c.live.Latest().Describe, pool: c.live.Latest().Pool, minVersion: cfg.MinVersion,
+				side: "client", host: hostForMessage(host, name), trust: c.live.Latest().Describe, pool: c.live.Latest().Pool, minVersion: cfg.MinVersion, maxVersion: cfg.MaxVersion,
 				legacy: c.legacy != nil, legacyScoped: c.legacy != nil && c.legacy.Scoped(), inScope: inLegacy,
 				watched: true, certRequested: w.requested, certSent: w.sent, afterFinished: w.afterFinished,
 				certWithheld: w.withheld, acceptableCAs: w.acceptable,

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/tlsdefault/tlsdefault/capool"
 )
@@ -115,34 +116,68 @@ func ExamplePool_Verify() {
 }
 
 // Rehash prepares a directory of PEM files for use as a capath, as
-// `openssl rehash` does.
+// `openssl rehash` does: it links each CA under the hash of its subject.
 func ExampleRehash() {
-	if err := capool.Rehash("/etc/myapp/ca"); err != nil {
-		log.Fatal(err)
-	}
-	pool, err := capool.Load(capool.Sources{CAPath: "/etc/myapp/ca"})
+	ts := httptest.NewTLSServer(nil)
+	defer ts.Close()
+	dir, err := os.MkdirTemp("", "capool-example") // e.g. /etc/myapp/ca
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(pool.Describe())
+	defer os.RemoveAll(dir)
+	if err := os.WriteFile(filepath.Join(dir, "server-ca.pem"), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ts.Certificate().Raw}), 0o644); err != nil {
+		log.Fatal(err)
+	}
+
+	if err := capool.Rehash(dir); err != nil {
+		log.Fatal(err)
+	}
+	link := fmt.Sprintf("%08x.0", capool.SubjectHash(ts.Certificate()))
+	target, err := os.Readlink(filepath.Join(dir, link))
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(link, "->", target)
+	// Output: 17306e7d.0 -> server-ca.pem
 }
 
-// Merge adds the system store to explicit sources.
+// Merge adds one pool to another: here a corporate bundle and a CA given
+// as bytes; capool.Merge(corp, sys), with sys from System, adds the system
+// store the same way.
 func ExampleMerge() {
-	sys, err := capool.System()
+	corpServer := httptest.NewTLSServer(nil)
+	defer corpServer.Close()
+	dir, err := os.MkdirTemp("", "capool-example")
 	if err != nil {
 		log.Fatal(err)
 	}
-	corp, err := capool.Load(capool.Sources{CAFile: "/etc/corp/ca.pem"})
+	defer os.RemoveAll(dir)
+	bundle := filepath.Join(dir, "corp-ca.pem") // e.g. /etc/corp/ca.pem
+	if err := os.WriteFile(bundle, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: corpServer.Certificate().Raw}), 0o644); err != nil {
+		log.Fatal(err)
+	}
+	corp, err := capool.Load(capool.Sources{CAFile: bundle})
 	if err != nil {
 		log.Fatal(err)
 	}
-	pool := capool.Merge(corp, sys)
-	fmt.Println(pool.Describe()) // cafile /etc/corp/ca.pem, system store
+	partner, err := capool.Load(capool.Sources{CAData: partnerCA()})
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	pool := capool.Merge(corp, partner)
+	fmt.Println(strings.ReplaceAll(pool.Describe(), dir, "$DIR"))
+	fmt.Println(pool.Len(), "certificates")
+	// Output:
+	// cafile $DIR/corp-ca.pem, cadata (1 certificate)
+	// 2 certificates
 }
 
 // System lists what it can; on macOS and Windows the platform verifier
 // holds roots that cannot be listed.
+//
+// This example has no output to check: what it prints depends on the
+// system's trust store.
 func ExampleSystem() {
 	pool, err := capool.System()
 	if err != nil {

@@ -7,26 +7,37 @@ import (
 	"log"
 	"net/http"
 	"net/http/httptest"
+	"os"
 
 	"github.com/tlsdefault/tlsdefault"
 	"github.com/tlsdefault/tlsdefault/legacy"
 )
 
 func ExampleAllow() {
+	// An old printer that speaks only TLS 1.0, and another old server,
+	// each with a certificate from a throwaway CA (see oldPeers).
+	peers := newOldPeers()
+	defer peers.close()
+	peers.serve("printer.example.net", tls.VersionTLS10)
+	peers.serve("old.example.net", tls.VersionTLS10)
+
 	// WARNING: legacy.Allow re-opens attacks that the defaults close
 	// (CBC padding oracles, BEAST, SWEET32, ROBOT; see the package
 	// documentation). Limit it to the old peer by name, watch the counter,
 	// and delete the option once the peer is upgraded or gone.
 	var oldPeer legacy.Counter
 	client, err := tlsdefault.NewClient(
+		tlsdefault.WithCAData(peers.caDER),
 		legacy.Allow(
 			legacy.ForHosts("printer.example.net"), // speaks only TLS 1.0
 			legacy.Observe(&oldPeer),
+			legacy.WarnTo(os.Stdout), // standard error when not given
 		),
 	)
 	if err != nil {
 		log.Fatal(err)
 	}
+	client.Transport.(*http.Transport).DialContext = peers.dial // to the loopback servers
 
 	// printer.example.net may use TLS 1.0; every other host through the
 	// same client still needs TLS 1.2 with an AEAD suite.
@@ -34,11 +45,20 @@ func ExampleAllow() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer resp.Body.Close()
+	io.Copy(os.Stdout, resp.Body)
+	resp.Body.Close()
+	if _, err := client.Get("https://old.example.net/"); err != nil {
+		fmt.Println("old.example.net refused")
+	}
 
 	if ev, ok := oldPeer.Last(); ok {
-		log.Printf("%d legacy handshakes, last: %v", oldPeer.Count(), ev)
+		fmt.Printf("%d legacy handshake, last: %v\n", oldPeer.Count(), ev)
 	}
+	// Output:
+	// tlsdefault: warning: legacy client handshake with printer.example.net: TLS 1.0, TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA
+	// printer.example.net over TLS 1.0
+	// old.example.net refused
+	// 1 legacy handshake, last: legacy client handshake with printer.example.net: TLS 1.0, TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA
 }
 
 func ExampleOnHandshake() {
