@@ -1,6 +1,7 @@
 package tlsdefault_test
 
 import (
+	"crypto/fips140"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -226,12 +227,26 @@ func TestNewClientRootCAsHonoured(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Outside the dialler (tls.Dial, or a proxy set on the transport
-	// later), the config does not hold the directory's CAs.
+	// later), the config does not hold the directory's CAs (in FIPS mode
+	// crypto/tls verifies, so it holds them).
 	cfg := nc.Transport.(*http.Transport).TLSClientConfig.Clone()
 	cfg.ServerName = "localhost"
-	if _, err := handshake(t, cfg, caSrv); err == nil {
-		t.Error("NewClient's TLSClientConfig used without its dialler accepted a server")
+	if _, err := handshake(t, cfg, caSrv); (err == nil) != fips140.Enabled() {
+		t.Errorf("NewClient's TLSClientConfig used without its dialler: %v (FIPS mode: %v)", err, fips140.Enabled())
 	}
+	// With a proxy in the environment, net/http handshakes through it with
+	// TLSClientConfig: the directory is then read into RootCAs.
+	t.Setenv("HTTPS_PROXY", "http://127.0.0.1:9")
+	viaProxy, err := tlsdefault.NewClient(tlsdefault.WithCAPath(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg = viaProxy.Transport.(*http.Transport).TLSClientConfig.Clone()
+	cfg.ServerName = "localhost"
+	if _, err := handshake(t, cfg, caSrv); err != nil {
+		t.Errorf("NewClient made with HTTPS_PROXY set: TLSClientConfig refused the capath's server: %v", err)
+	}
+	t.Setenv("HTTPS_PROXY", "")
 
 	nc, err = tlsdefault.NewClient(tlsdefault.WithCAPath(dir))
 	if err != nil {
