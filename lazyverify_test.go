@@ -261,3 +261,33 @@ func TestNewClientRootCAsHonoured(t *testing.T) {
 		t.Error("NewClient with RootCAs replaced still trusted the capath")
 	}
 }
+
+// Configs built from one capool.Pool with a hashed directory do not share
+// the *x509.CertPool a user may add to: a CA added to one config's RootCAs
+// is not trusted by another config of the same Pool.
+func TestCAPathConfigPoolsNotShared(t *testing.T) {
+	ca, other := testpki.NewCA(t), testpki.NewCA(t)
+	dir, _ := hashedDir(t, ca)
+	p, err := capool.Load(capool.Sources{CAPath: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := tlsdefault.ClientConfig(tlsdefault.WithPool(p))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := tlsdefault.ClientConfig(tlsdefault.WithPool(p))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.RootCAs.AddCert(other.Cert)
+	b.ServerName = "localhost"
+	srv := plainServer(other.Server(t))
+	if _, err := handshake(t, b, srv); err == nil {
+		t.Fatal("a CA added to one config's RootCAs is trusted by another config of the same pool")
+	}
+	a.ServerName = "localhost"
+	if _, err := handshake(t, a, srv); err != nil {
+		t.Fatalf("a CA added to the config's own RootCAs: %v", err)
+	}
+}

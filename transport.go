@@ -184,7 +184,7 @@ func newClient(opts []Option, forDial bool) (*client, error) {
 		// pool's other CAs but not the directory's: it fails closed.
 		roots = pool.CertPoolFor(x509.ExtKeyUsageServerAuth)
 	} else {
-		roots = live.Initial().RootsNow(x509.ExtKeyUsageServerAuth)
+		roots = live.Initial().RootsForConfig(x509.ExtKeyUsageServerAuth)
 	}
 	cfg := &tls.Config{
 		MinVersion:         s.MinVersion,

@@ -170,6 +170,18 @@ func (st *TrustState) RootsNow(usage x509.ExtKeyUsage) *x509.CertPool {
 	return st.ServerAuth
 }
 
+// RootsForConfig is RootsNow for a config handed to the user (RootCAs of
+// ClientConfig, ClientCAs of ServerConfig): for a hashed capath, a copy of
+// the pool CertPoolNow keeps, so that a user who adds to the config's pool
+// changes that config only, not the handshakes of others sharing the Pool.
+func (st *TrustState) RootsForConfig(usage x509.ExtKeyUsage) *x509.CertPool {
+	roots := st.RootsNow(usage)
+	if st.Pool.Lazy() {
+		return roots.Clone()
+	}
+	return roots
+}
+
 // Anchored reports whether one of the verified chains ends in a CA of st
 // for usage: what crypto/tls checks when it resumes a session, done again
 // here so that a CA removed since the chain was verified is refused even
