@@ -1,0 +1,134 @@
+package tlsdefault_test
+
+// Red-team reproductions (security review of the day's changes). Each test
+// asserts the secure behaviour: a test that fails shows a weakness.
+
+import (
+	"crypto/tls"
+	"errors"
+	"net/http"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/tlsdefault/tlsdefault"
+	"github.com/tlsdefault/tlsdefault/internal/testpki"
+	"github.com/tlsdefault/tlsdefault/legacy"
+)
+
+func acceptAll(tls.ConnectionState) error { return nil }
+
+// A client with legacy.Allow(legacy.ForHosts("old.example")) offers TLS
+// 1.0 to every server and relies on VerifyConnection alone to refuse it
+// from a server out of scope. One assignment, VerifyConnection replaced
+// (an OCSP or logging hook written without wrapping), lets every server
+// negotiate TLS 1.0, which crypto/tls with the same roots refuses.
+func TestRedteamLegacyScopeHookReplaced(t *testing.T) {
+	ca := testpki.NewCA(t)
+	old := &tls.Config{Certificates: []tls.Certificate{ca.Server(t).TLS()}, MinVersion: tls.VersionTLS10, MaxVersion: tls.VersionTLS10}
+
+	std := &tls.Config{RootCAs: ca.Pool(), VerifyConnection: acceptAll}
+	if _, err := handshake(t, std, old); err == nil {
+		t.Fatal("control: crypto/tls accepted a TLS 1.0 server")
+	}
+	opts := []tlsdefault.Option{tlsdefault.WithCAData(ca.CertDER()), legacy.Allow(legacy.ForHosts("old.example"))}
+
+	cfg, err := tlsdefault.ClientConfig(opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := handshake(t, cfg, old); err == nil {
+		t.Fatal("control: out-of-scope TLS 1.0 server accepted with the library's hooks")
+	}
+	cfg.VerifyConnection = acceptAll
+	if cs, err := handshake(t, cfg, old); err == nil {
+		t.Errorf("ClientConfig(legacy.ForHosts(old.example)) with VerifyConnection replaced accepted %s from localhost (out of scope)", tls.VersionName(cs.Version))
+	}
+
+	tr, err := tlsdefault.NewTransport(opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.CloseIdleConnections()
+	tr.TLSClientConfig.VerifyConnection = acceptAll
+	addr := serveHTTPS(t, old, nil)
+	if resp, _, err := get(t, &http.Client{Transport: tr, Timeout: 10 * time.Second}, "https://localhost:"+port(addr)+"/"); err == nil {
+		t.Errorf("NewTransport(legacy.ForHosts(old.example)) with VerifyConnection replaced accepted %s from localhost (out of scope)", tls.VersionName(resp.TLS.Version))
+	}
+}
+
+// WithPeerCheck on a client runs only in VerifyConnection: replacing that
+// hook (one assignment) drops the allow-list, although the chain policy
+// survives it (VerifyPeerCertificate applies it as well).
+func TestRedteamClientPeerCheckHookReplaced(t *testing.T) {
+	ca := testpki.NewCA(t)
+	srv := plainServer(ca.Server(t))
+	deny := tlsdefault.WithPeerCheck(func(tls.ConnectionState) error { return errors.New("not on the allow-list") })
+	cfg, err := tlsdefault.ClientConfig(tlsdefault.WithCAData(ca.CertDER()), deny)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := handshake(t, cfg, srv); err == nil {
+		t.Fatal("control: the peer check did not refuse")
+	}
+	cfg.VerifyConnection = acceptAll
+	if _, err := handshake(t, cfg, srv); err == nil {
+		t.Error("ClientConfig(WithPeerCheck(deny)) with VerifyConnection replaced accepted the server: the peer check was dropped")
+	}
+}
+
+// The same on a server: ServerConfig(WithClientAuth, WithPeerCheck(deny))
+// with VerifyConnection replaced lets a client in that the check refuses.
+func TestRedteamServerPeerCheckHookReplaced(t *testing.T) {
+	ca := testpki.NewCA(t)
+	deny := tlsdefault.WithPeerCheck(func(tls.ConnectionState) error { return errors.New("SPIFFE ID not allowed") })
+	scfg, err := tlsdefault.ServerConfig(tlsdefault.WithCertificate(ca.Server(t).TLS()),
+		tlsdefault.WithClientAuth(tls.RequireAndVerifyClientCert), tlsdefault.WithCAData(ca.CertDER()), deny)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cli := &tls.Config{RootCAs: ca.Pool(), Certificates: []tls.Certificate{ca.Client(t, "mallory").TLS()}}
+	if _, err := handshake(t, cli, scfg); err == nil {
+		t.Fatal("control: the peer check did not refuse")
+	}
+	scfg.VerifyConnection = acceptAll
+	if _, err := handshake(t, cli, scfg); err == nil {
+		t.Error("ServerConfig(WithPeerCheck(deny)) with VerifyConnection replaced let the client in: the peer check was dropped")
+	}
+}
+
+// A CA removed from a WithCAFile file is refused after the reload only by
+// VerifyConnection (checkAnchored): ClientConfig keeps the RootCAs of
+// construction. Replacing VerifyConnection (one assignment) makes the
+// config trust the removed CA again, while the chain policy survives.
+func TestRedteamClientReloadedCAHookReplaced(t *testing.T) {
+	ca1, ca2 := testpki.NewCA(t), testpki.NewCA(t)
+	srv := plainServer(ca1.Server(t))
+	caFile := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(caFile, ca1.CertPEM(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := tlsdefault.ClientConfig(tlsdefault.WithCAFile(caFile), tlsdefault.WithReloadInterval(time.Nanosecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := handshake(t, cfg, srv); err != nil {
+		t.Fatalf("control: CA1 server before the change: %v", err)
+	}
+	if err := os.WriteFile(caFile+".new", ca2.CertPEM(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(caFile+".new", caFile); err != nil {
+		t.Fatal(err)
+	}
+	fresh := cfg.Clone()
+	fresh.ClientSessionCache = nil
+	if _, err := handshake(t, fresh, srv); err == nil {
+		t.Fatal("control: CA1 server accepted after CA1 was removed, with the library's hooks")
+	}
+	fresh.VerifyConnection = acceptAll
+	if _, err := handshake(t, fresh, srv); err == nil {
+		t.Error("ClientConfig(WithCAFile) with VerifyConnection replaced accepted a server whose CA was removed from the file")
+	}
+}
