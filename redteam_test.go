@@ -6,8 +6,10 @@ package tlsdefault_test
 import (
 	"crypto/tls"
 	"errors"
+	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
@@ -130,5 +132,60 @@ func TestRedteamClientReloadedCAHookReplaced(t *testing.T) {
 	fresh.VerifyConnection = acceptAll
 	if _, err := handshake(t, fresh, srv); err == nil {
 		t.Error("ClientConfig(WithCAFile) with VerifyConnection replaced accepted a server whose CA was removed from the file")
+	}
+}
+
+// GODEBUG=tlssha1=1 is checked only when a constructor runs. Code in the
+// same program that sets it later (os.Setenv, as TestTLS12SHA1...'s own
+// recipe does for one old peer) weakens every client already built:
+// crypto/tls reads the setting at each handshake, and the default client
+// then accepts a TLS 1.2 server that signs its key exchange with SHA-1.
+func TestRedteamGODEBUGTLSSHA1AfterConstruction(t *testing.T) {
+	openssl, err := exec.LookPath("openssl")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("openssl not found")
+		}
+		t.Skip("openssl not found")
+	}
+	ca := testpki.NewCA(t)
+	leaf := ca.Issue(t, testpki.RSABits(2048))
+	certFile, keyFile := leaf.WriteFiles(t, t.TempDir())
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	cmd := exec.Command(openssl, "s_server", "-accept", addr, "-www", "-quiet", "-cert", certFile, "-key", keyFile,
+		"-tls1_2", "-sigalgs", "RSA+SHA1", "-cipher", "ECDHE-RSA-AES128-GCM-SHA256:@SECLEVEL=0")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if c, err := net.Dial("tcp", addr); err == nil {
+			c.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("openssl s_server did not start")
+		}
+	}
+	u := "https://" + addr + "/"
+
+	t.Setenv("GODEBUG", "tlssha1=0")
+	c, err := tlsdefault.NewClient(tlsdefault.WithCAData(ca.CertPEM()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Timeout = 10 * time.Second
+	if _, _, err := get(t, c, u); err == nil {
+		t.Fatal("control: SHA-1-signing server accepted without tlssha1=1")
+	}
+	c.CloseIdleConnections()
+	os.Setenv("GODEBUG", "tlssha1=1") // restored by t.Setenv's cleanup
+	if resp, _, err := get(t, c, u); err == nil {
+		t.Errorf("a default client built before GODEBUG=tlssha1=1 was set accepted a TLS 1.2 server signing with SHA-1 (%s), without legacy.Allow", tls.VersionName(resp.TLS.Version))
 	}
 }
