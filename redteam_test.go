@@ -6,11 +6,15 @@ package tlsdefault_test
 import (
 	"crypto/tls"
 	"errors"
+	"fmt"
+	"log"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -188,4 +192,75 @@ func TestRedteamGODEBUGTLSSHA1AfterConstruction(t *testing.T) {
 	if resp, _, err := get(t, c, u); err == nil {
 		t.Errorf("a default client built before GODEBUG=tlssha1=1 was set accepted a TLS 1.2 server signing with SHA-1 (%s), without legacy.Allow", tls.VersionName(resp.TLS.Version))
 	}
+}
+
+type echoSource struct{}
+
+func (echoSource) GetCertificate(h *tls.ClientHelloInfo) (*tls.Certificate, error) {
+	// As a naive source would: the client's name in its error, unquoted.
+	return nil, fmt.Errorf("no certificate for %s (ALPN %s)", h.ServerName, strings.Join(h.SupportedProtos, ","))
+}
+
+// A hostile ClientHello must not put control bytes or unbounded text into
+// the listener's failed-handshake log, also through the error of a
+// certificate source that repeats the SNI name and ALPN list unquoted.
+func TestRedteamSourceErrorLogEscaped(t *testing.T) {
+	var buf rtLogBuf
+	ln, err := tlsdefault.Listen("tcp", "127.0.0.1:0", tlsdefault.WithCertificateSource(echoSource{}),
+		tlsdefault.WithErrorLog(log.New(&buf, "", 0)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	long := strings.Repeat("a.", 2000) + "example"
+	for _, sni := range []string{"evil\x1b[31m.example", "evil\nFAKE.example", long} {
+		raw, err := net.DialTimeout("tcp", ln.Addr().String(), 5*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw.SetDeadline(time.Now().Add(5 * time.Second))
+		tls.Client(raw, &tls.Config{ServerName: sni, InsecureSkipVerify: true}).Handshake()
+		raw.Close()
+		time.Sleep(1100 * time.Millisecond) // the log is rate-limited to a line a second
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for strings.Count(buf.String(), "\n") < 3 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	out := buf.String()
+	t.Logf("log: %d bytes, %d lines; all: %q", len(out), strings.Count(out, "\n"), out)
+	for i, line := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
+		if len(line) > 1024 {
+			t.Errorf("log line %d is %d bytes (over 1 KiB)", i, len(line))
+		}
+		if strings.ContainsAny(line, "\x1b\u0085") || strings.Contains(line, "FAKE") && !strings.Contains(line, `\nFAKE`) {
+			t.Errorf("log line %d carries peer control bytes: %q", i, line[:min(200, len(line))])
+		}
+	}
+}
+
+type rtLogBuf struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (w *rtLogBuf) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.b.Write(p)
+}
+
+func (w *rtLogBuf) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.b.String()
 }
