@@ -264,3 +264,45 @@ func (w *rtLogBuf) String() string {
 	defer w.mu.Unlock()
 	return w.b.String()
 }
+
+// A CA deleted from a hashed capath is refused on resumption only by
+// VerifyConnection (crypto/tls re-checks a resumed chain against RootCAs,
+// which still holds the CA read at construction). A clone of the config
+// (it shares the session cache) with VerifyConnection replaced resumes
+// into acceptance of a server whose CA was deleted.
+func TestRedteamCAPathDeletedResumedHookReplaced(t *testing.T) {
+	ca := testpki.NewCA(t)
+	srv := plainServer(ca.Server(t))
+	dir, files := hashedDir(t, ca)
+	cfg, err := tlsdefault.ClientConfig(tlsdefault.WithCAPath(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := handshake(t, cfg, srv); err != nil {
+		t.Fatalf("control: first handshake: %v", err)
+	}
+	if err := os.Remove(files[0]); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := handshake(t, cfg.Clone(), srv); err == nil {
+		t.Fatal("control: accepted after the CA was deleted, with the library's hooks")
+	}
+	if _, err := handshake(t, cfg, srv); err == nil {
+		t.Fatal("control: accepted after the CA was deleted, with the library's hooks")
+	}
+	// A fresh session for the clone to resume: put the CA back, connect, delete it again.
+	if err := os.WriteFile(files[0], ca.CertPEM(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := handshake(t, cfg, srv); err != nil {
+		t.Fatalf("control: CA restored: %v", err)
+	}
+	if err := os.Remove(files[0]); err != nil {
+		t.Fatal(err)
+	}
+	c2 := cfg.Clone()
+	c2.VerifyConnection = acceptAll
+	if cs, err := handshake(t, c2, srv); err == nil {
+		t.Errorf("clone of ClientConfig(WithCAPath) with VerifyConnection replaced accepted a server whose CA was deleted (resumed: %v)", cs.DidResume)
+	}
+}
