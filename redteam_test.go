@@ -306,3 +306,26 @@ func TestRedteamCAPathDeletedResumedHookReplaced(t *testing.T) {
 		t.Errorf("clone of ClientConfig(WithCAPath) with VerifyConnection replaced accepted a server whose CA was deleted (resumed: %v)", cs.DidResume)
 	}
 }
+
+// A session ticket key file owned by another user (mode 0600) is accepted:
+// its owner can read and replace the keys, decrypt the sessions resumed
+// with them, and mint tickets that resume as any client whose (public)
+// certificate chain it has. SSLKEYLOGFILE refuses such a file; the ticket
+// key file checks only the mode.
+func TestRedteamTicketKeyFileOtherOwner(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to give the file to another user")
+	}
+	ca := testpki.NewCA(t)
+	path := filepath.Join(t.TempDir(), "ticket.keys")
+	if err := os.WriteFile(path, []byte("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(path, 65534, 65534); err != nil {
+		t.Skip(err)
+	}
+	_, err := tlsdefault.ServerConfig(tlsdefault.WithCertificate(ca.Server(t).TLS()), tlsdefault.WithSessionTicketKeyFile(path))
+	if err == nil {
+		t.Error("WithSessionTicketKeyFile accepted a key file owned by user 65534 (another user)")
+	}
+}
