@@ -7,6 +7,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"log"
 	"net"
 	"net/http"
@@ -327,5 +328,61 @@ func TestRedteamTicketKeyFileOtherOwner(t *testing.T) {
 	_, err := tlsdefault.ServerConfig(tlsdefault.WithCertificate(ca.Server(t).TLS()), tlsdefault.WithSessionTicketKeyFile(path))
 	if err == nil {
 		t.Error("WithSessionTicketKeyFile accepted a key file owned by user 65534 (another user)")
+	}
+}
+
+// The README's SPIFFE check indexes cs.PeerCertificates[0]. With
+// WithClientAuth(tls.VerifyClientCertIfGiven) the check also runs for a
+// client that sent no certificate, and its panic, in the listener's
+// handshake goroutine, ends the whole server process: any anonymous client
+// can crash it. Expected: a panic in a peer check refuses that handshake
+// (or the check is documented, and run, only with a certificate).
+func TestRedteamPeerCheckPanicCrashesServer(t *testing.T) {
+	if os.Getenv("TLSDEFAULT_REDTEAM_CHILD") == "panic" {
+		ca := testpki.NewCA(t)
+		ln, err := tlsdefault.Listen("tcp", "127.0.0.1:0",
+			tlsdefault.WithCertificate(ca.Server(t).TLS()),
+			tlsdefault.WithClientAuth(tls.VerifyClientCertIfGiven),
+			tlsdefault.WithCAData(ca.CertDER()),
+			tlsdefault.WithErrorLog(log.New(io.Discard, "", 0)),
+			tlsdefault.WithPeerCheck(func(cs tls.ConnectionState) error {
+				for _, u := range cs.PeerCertificates[0].URIs { // as in the README
+					if u.String() == "spiffe://example.org/web" {
+						return nil
+					}
+				}
+				return errors.New("SPIFFE ID not allowed")
+			}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ln.Close()
+		go func() {
+			for {
+				c, err := ln.Accept()
+				if err != nil {
+					return
+				}
+				c.Close()
+			}
+		}()
+		raw, err := net.DialTimeout("tcp", ln.Addr().String(), 5*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw.SetDeadline(time.Now().Add(5 * time.Second))
+		tls.Client(raw, &tls.Config{RootCAs: ca.Pool(), ServerName: "localhost"}).Handshake() // no client certificate
+		raw.Close()
+		time.Sleep(300 * time.Millisecond)
+		return
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestRedteamPeerCheckPanicCrashesServer$", "-test.count=1")
+	cmd.Env = append(os.Environ(), "TLSDEFAULT_REDTEAM_CHILD=panic")
+	out, err := cmd.CombinedOutput()
+	if err != nil && strings.Contains(string(out), "panic:") {
+		i := strings.Index(string(out), "panic:")
+		t.Errorf("an anonymous client crashed the server process through the peer check: %s", string(out)[i:min(i+200, len(out))])
+	} else if err != nil {
+		t.Fatalf("child: %v\n%s", err, out)
 	}
 }
