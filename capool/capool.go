@@ -332,7 +332,11 @@ func plural(n int, word string) string {
 func (b *builder) build() *Pool {
 	b.seen, b.seenMore = nil, nil // the pool outlives the builder's index
 	b.p.x = new(xpools)
-	b.p.x.entries.Store(&b.entries)
+	// The Pool returned points into the builder: the builder must not
+	// keep the slice that dropDER replaces.
+	ents := b.entries
+	b.entries = nil
+	b.p.x.entries.Store(&ents)
 	return &b.p
 }
 
