@@ -56,7 +56,9 @@ type Entry struct {
 	Path string
 
 	// Block is the 1-based PEM block in the file (counting blocks of every
-	// type), or 0 for DER input and the embedded roots.
+	// type), or 0 for DER input and the embedded roots. For cafile and
+	// plain capath files, Path and Block say where the certificate was
+	// read when the pool was loaded (see "Memory" in the package doc).
 	Block int
 
 	// Links are the hashed names (<hash>.<n>) of a capath directory through
@@ -441,7 +443,10 @@ func (x *xpools) build(p *Pool) {
 // entries are ignored): their certificates, deduplicated by DER (the first
 // occurrence is kept, with its origin), their hashed capath directories, and
 // the system store if any of them includes it. The load reports are
-// concatenated. The given pools are not changed.
+// concatenated. The given pools are not changed. The certificates that a
+// pool in use keeps only by file and SHA-256 are read from their files
+// again (see "Memory" in the package doc); one no longer there is left out
+// of the merged pool, and reported by its Problems.
 func Merge(pools ...*Pool) *Pool {
 	var only *Pool
 	n := 0
@@ -550,7 +555,9 @@ func (p *Pool) Certificates() []*x509.Certificate {
 
 // Len returns the number of certificates [Pool.Certificates] lists. For a
 // pool with a hashed capath directory or the system store it reads them,
-// as Entries does; [Pool.Empty] answers without reading anything.
+// as Entries does, and it reads a cafile again if it has changed since the
+// pool was loaded and used (see "Memory" in the package doc); [Pool.Empty]
+// answers without reading anything.
 func (p *Pool) Len() int {
 	if p == nil {
 		return 0
@@ -571,7 +578,10 @@ func (p *Pool) Empty() bool {
 
 // Entries lists each certificate of the pool with where it came from,
 // parsed when it is called: the certificates read from cafile, cadata and
-// plain capath files, in the order they were read; then those of each
+// plain capath files, in the order they were read (once the pool has been
+// used, those of files are read from the files again and matched by
+// SHA-256; one no longer in its file is left out and reported by
+// [Pool.Problems]: see "Memory" in the package doc); then those of each
 // hashed capath directory as it is now (every <hash>.<n> file is read, and
 // each certificate listed once with the names that hold it and the file
 // they lead to); then the system store's.
@@ -633,6 +643,11 @@ func (p *Pool) Entries() []Entry {
 // such files that do not parse, duplicate certificates, certificates left
 // out because their OpenSSL trust settings reject them, and roots of the
 // system store that do not parse (the system store is read leniently).
+//
+// Once the pool has been used, a cafile or plain capath file changed since
+// the load (by its stamp) is read again, and one that no longer holds
+// every certificate read from it, or can no longer be read, is reported:
+// those certificates are still trusted, as loaded, but not listed.
 //
 // For a hashed capath directory, the problems of its <hash>.<n> files as
 // they are now (unreadable, no certificate, a block that does not parse, a

@@ -290,3 +290,23 @@ func TestListingConcurrentWithFirstUse(t *testing.T) {
 		t.Error(e)
 	}
 }
+
+// TestListingDERFileAfterDrop: a cafile of concatenated DER certificates
+// (block 0) is listed the same after its DER is dropped.
+func TestListingDERFileAfterDrop(t *testing.T) {
+	cas := testCAs(t, 2)
+	path := writeFile(t, filepath.Join(t.TempDir(), "cas.der"), append(bytes.Clone(cas[0].cert.Raw), cas[1].cert.Raw...))
+	p, err := Load(Sources{CAFile: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := listingOf(p)
+	p.CertPool()
+	if droppedCount(p) != 2 {
+		t.Fatalf("%d entries dropped their DER, want 2", droppedCount(p))
+	}
+	sameListing(t, "DER cafile", listingOf(p), before)
+	if before[0].block != 0 || before[1].raw != string(cas[1].cert.Raw) {
+		t.Errorf("DER cafile listed as %+v", before)
+	}
+}
