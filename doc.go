@@ -72,12 +72,16 @@
 // not).
 //
 // A hashed CA directory (OpenSSL's <hash>.N layout) is read as OpenSSL
-// finds CAs in it, by subject hash, and verified by crypto/tls like any
-// other trust source. [NewClient], [Listen], [NewListener] and
-// [ServerConfig] read it again for each connection (a stat of the
-// directory while it is unchanged), so a CA added later is trusted on the
-// next handshake; [ClientConfig] and [NewTransport] read it when called. A
-// CA deleted from it is refused from the next handshake on, everywhere.
+// finds CAs in it, by subject hash. [NewClient] reads nothing of it when
+// called: its dialler verifies each connection by looking up the CAs the
+// chain names (a few stat calls, whatever the size of the directory),
+// with crypto/tls's checks and errors. [ClientConfig] and [NewTransport]
+// read every CA of it into RootCAs when called, for crypto/tls to verify;
+// [Listen], [NewListener] and [ServerConfig] have crypto/tls verify client
+// certificates against it, read again when it changes (a stat of the
+// directory while it is unchanged). A CA added later is trusted at the
+// next connection of NewClient and the next handshake of a server; a CA
+// deleted from it is refused from the next handshake on, everywhere.
 //
 // # Client certificates
 //

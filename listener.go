@@ -53,7 +53,12 @@ type server struct {
 // refused gets crypto/tls's alert (unknown_ca, certificate_expired), also
 // with a hashed WithCAPath: its CAs are read into ClientCAs again for each
 // handshake, by GetConfigForClient (a CA added to the directory is trusted
-// at the next handshake, a CA deleted refused). The chain policy is
+// at the next handshake, a CA deleted refused). That pool is built again
+// only when the directory changed (at most once a second while it keeps
+// changing; a CA deleted is refused at once regardless) and shared by the
+// handshakes; the returned config's ClientCAs is a copy made at
+// construction, so adding to it in place changes nothing: to trust other
+// CAs, set ClientCAs to a pool of your own (crypto/tls then uses it). The chain policy is
 // applied by both VerifyPeerCertificate and VerifyConnection, and an
 // unverified client certificate is refused even if ClientAuth is lowered:
 // no single field assignment makes the config accept a client certificate
@@ -139,7 +144,7 @@ func newServer(opts []Option, needCert bool) (*server, error) {
 		// crypto/tls verifies client certificates, also with a hashed
 		// capath (whose CAs are read again per handshake, reloadTrust), so
 		// that its own checks and alerts apply.
-		cfg.ClientCAs = srv.live.Initial().ClientAuth
+		cfg.ClientCAs = srv.live.Initial().RootsForConfig(x509.ExtKeyUsageClientAuth)
 		cfg.ClientAuth = s.ClientAuth
 		srv.clientCAs = cfg.ClientCAs
 		cfg.VerifyPeerCertificate = srv.verifyPeer

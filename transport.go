@@ -1,7 +1,9 @@
 package tlsdefault
 
 import (
+	"bytes"
 	"context"
+	"crypto/fips140"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -9,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptrace"
+	"os"
 	"strings"
 	"time"
 
@@ -39,6 +42,11 @@ type client struct {
 	// sessions is the session cache when a certificate is read from
 	// files (sessions per version of it); nil otherwise.
 	sessions *certSessionCache
+	// lazyDial is set for NewClient with a hashed capath (outside FIPS
+	// mode): its dialler verifies with capool's Pool.Verify, looking CAs
+	// up by hash, while RootCAs is left as the library set it
+	// (verifyLazily).
+	lazyDial bool
 }
 
 // identity is one certificate this side can present: fixed, or reloaded
@@ -103,11 +111,13 @@ func describeTrust(p *capool.Pool) string {
 //
 // crypto/tls verifies the server's chain and name, with any trust option:
 // InsecureSkipVerify is never set. A hashed WithCAPath is read into
-// RootCAs when ClientConfig is called (each CA under its <hash>.N name); a
-// CA deleted from the directory later is refused from the next handshake
-// on (resumed sessions too, by VerifyConnection), and one added later is
-// trusted by configs made afterwards and by NewClient, which reads the
-// directory again for each connection. The name checked is ServerName
+// RootCAs when ClientConfig is called (each CA under its <hash>.N name:
+// a read and a parse of every CA of the directory, about 0.3 s for
+// 10,000 CAs on a small machine); a CA deleted from the directory later
+// is refused from the next handshake on (resumed sessions too, by
+// VerifyConnection), and one added later needs a new config (NewClient
+// looks CAs up by hash for each connection instead, and costs the same
+// whatever the size of the directory). The name checked is ServerName
 // exactly as crypto/tls checks it, so tls.Dial by IP address works.
 //
 // The chain policy is applied by both VerifyPeerCertificate and
@@ -126,14 +136,16 @@ func describeTrust(p *capool.Pool) string {
 // to the returned config is never undone by legacy mode: a raised
 // MinVersion or a shorter CipherSuites list holds for every host.
 func ClientConfig(opts ...Option) (*tls.Config, error) {
-	c, err := newClient(opts)
+	c, err := newClient(opts, false)
 	if err != nil {
 		return nil, err
 	}
 	return c.config, nil
 }
 
-func newClient(opts []Option) (*client, error) {
+// newClient builds a client; forDial is set for NewClient, whose dialler
+// sees each connection.
+func newClient(opts []Option, forDial bool) (*client, error) {
 	s, err := collect(opts)
 	if err != nil {
 		return nil, err
@@ -161,11 +173,24 @@ func newClient(opts []Option) (*client, error) {
 	}
 	useLogger(s, ids, "client")
 	c := &client{s: s, pool: pool, live: live, trust: describeTrust(pool), ids: ids, legacy: s.Legacy}
+	// In FIPS 140-3 mode crypto/tls also keeps to FIPS rules the chains
+	// it verifies; the dialler then leaves verification to it.
+	c.lazyDial = forDial && pool.Lazy() && !fips140.Enabled()
+	var roots *x509.CertPool
+	if c.lazyDial && !httpsProxyInEnv() {
+		// The dialler verifies each connection by hash; only a handshake
+		// made without it (a proxy set on the transport later, or the
+		// config used elsewhere) uses RootCAs, which then holds the
+		// pool's other CAs but not the directory's: it fails closed.
+		roots = pool.CertPoolFor(x509.ExtKeyUsageServerAuth)
+	} else {
+		roots = live.Initial().RootsForConfig(x509.ExtKeyUsageServerAuth)
+	}
 	cfg := &tls.Config{
 		MinVersion:         s.MinVersion,
 		MaxVersion:         internal.MaxVersion,
 		CipherSuites:       internal.CipherSuites(),
-		RootCAs:            live.Initial().ServerAuth,
+		RootCAs:            roots,
 		ClientSessionCache: tls.NewLRUClientSessionCache(0),
 		KeyLogWriter:       internal.KeyLogWriter(),
 	}
@@ -317,9 +342,10 @@ func (c *client) verify(cs tls.ConnectionState) error {
 //     net/http for each connection (with ServerName set to the URL's host
 //     unless set): RootCAs, VerifyConnection, MinVersion, Time and every
 //     other field set on it hold, as documented for ClientConfig. A hashed
-//     WithCAPath is read when the transport is made; CAs deleted later are
-//     refused, CAs added later need a new transport (NewClient reads the
-//     directory for each connection).
+//     WithCAPath is read into RootCAs when the transport is made (every
+//     CA of the directory); CAs deleted later are refused, CAs added
+//     later need a new transport (NewClient looks them up by hash for
+//     each connection).
 //   - DialContext dials TCP for HTTPS and HTTP alike, and the proxy;
 //     Proxy (from the environment) chooses the proxy; TLSHandshakeTimeout
 //     (10 s, or WithHandshakeTimeout) bounds the handshake.
@@ -337,7 +363,7 @@ func (c *client) verify(cs tls.ConnectionState) error {
 // failures as they happen and scopes legacy mode exactly; use NewTransport
 // for a transport to change or clone.
 func NewTransport(opts ...Option) (*http.Transport, error) {
-	c, err := newClient(opts)
+	c, err := newClient(opts, false)
 	if err != nil {
 		return nil, err
 	}
@@ -384,7 +410,12 @@ func (c *client) dialTLS(t *http.Transport) func(ctx context.Context, network, a
 			base = c.transportConfig()
 		}
 		cfg := base.Clone()
-		cfg.RootCAs = c.currentRoots(cfg.RootCAs)
+		// lazy: RootCAs and InsecureSkipVerify are as the library set
+		// them; the chain is verified by verifyLazily below.
+		lazy := c.lazyDial && cfg.RootCAs == c.roots && !cfg.InsecureSkipVerify && !fips140.Enabled()
+		if !lazy {
+			cfg.RootCAs = c.currentRoots(cfg.RootCAs)
+		}
 		if cfg.ServerName == "" {
 			cfg.ServerName = host
 		}
@@ -403,6 +434,9 @@ func (c *client) dialTLS(t *http.Transport) func(ctx context.Context, network, a
 				}
 				return inner(cs)
 			}
+		}
+		if lazy {
+			c.verifyLazily(cfg)
 		}
 		parent := ctx
 		if t.TLSHandshakeTimeout > 0 {
@@ -451,6 +485,94 @@ func (c *client) dialTLS(t *http.Transport) func(ctx context.Context, network, a
 	}
 }
 
+// verifyLazily makes cfg, the private clone of one connection, verify the
+// server's chain with capool's Pool.Verify, which looks the CAs of a
+// hashed capath up by the issuers' hashes (a few stat calls, whatever the
+// size of the directory), instead of crypto/tls with a RootCAs holding
+// every CA of the directory. It checks what crypto/tls would: the chain
+// for server authentication, at cfg.Time if set, to the name
+// cfg.ServerName exactly as crypto/tls checks it (not the normalised
+// ConnectionState.ServerName), with the peer's other certificates as
+// intermediates; a failure is a *tls.CertificateVerificationError
+// wrapping the crypto/x509 error, as crypto/tls returns.
+//
+// The verification runs in VerifyPeerCertificate and again in
+// VerifyConnection for a resumed session (for which crypto/tls does not
+// call VerifyPeerCertificate), so a CA deleted since is refused. Both
+// wrap what cfg holds there (the library's policy hooks, or whatever the
+// user put on the transport's TLSClientConfig), which then receive the
+// verified chains: replacing either hook on the transport cannot remove
+// verification, since these wrappers are added to this clone only.
+// InsecureSkipVerify is set on this clone alone, for crypto/tls to leave
+// the chain to them.
+func (c *client) verifyLazily(cfg *tls.Config) {
+	name := cfg.ServerName
+	clock := cfg.Time
+	innerPeer, innerConn := cfg.VerifyPeerCertificate, cfg.VerifyConnection
+	var leaf []byte                    // the leaf VerifyPeerCertificate verified
+	var verified [][]*x509.Certificate // and its chains
+	check := func(certs []*x509.Certificate) ([][]*x509.Certificate, error) {
+		if len(certs) == 0 || certs[0] == nil {
+			return nil, &tls.CertificateVerificationError{Err: errors.New("tlsdefault: the server sent no certificate")}
+		}
+		now := time.Now()
+		if clock != nil {
+			now = clock()
+		}
+		chains, err := c.live.Current().Pool.Verify(certs[0], certs[1:], x509.VerifyOptions{
+			DNSName:     name,
+			CurrentTime: now,
+			KeyUsages:   []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		})
+		if err != nil {
+			return nil, &tls.CertificateVerificationError{UnverifiedCertificates: certs, Err: err}
+		}
+		return chains, nil
+	}
+	cfg.InsecureSkipVerify = true
+	cfg.VerifyPeerCertificate = func(raw [][]byte, _ [][]*x509.Certificate) error {
+		certs := make([]*x509.Certificate, 0, len(raw))
+		for i, der := range raw {
+			cert, err := x509.ParseCertificate(der)
+			if err != nil {
+				return &tls.CertificateVerificationError{UnverifiedCertificates: certs, Err: fmt.Errorf("tlsdefault: certificate %d sent by the server does not parse: %w", i+1, err)}
+			}
+			certs = append(certs, cert)
+		}
+		chains, err := check(certs)
+		if err != nil {
+			return err
+		}
+		leaf, verified = certs[0].Raw, chains
+		if innerPeer != nil {
+			return innerPeer(raw, chains)
+		}
+		return nil
+	}
+	cfg.VerifyConnection = func(cs tls.ConnectionState) error {
+		if verified == nil || len(cs.PeerCertificates) == 0 || !bytes.Equal(cs.PeerCertificates[0].Raw, leaf) {
+			// A resumed session: VerifyPeerCertificate was not called.
+			chains, err := check(cs.PeerCertificates)
+			if err != nil {
+				return err
+			}
+			verified = chains
+		}
+		cs.VerifiedChains = verified
+		if innerConn != nil {
+			return innerConn(cs)
+		}
+		return nil
+	}
+}
+
+// httpsProxyInEnv reports whether the environment names a proxy for HTTPS
+// (net/http's ProxyFromEnvironment): net/http handshakes through it with
+// TLSClientConfig itself, not with NewClient's dialler.
+func httpsProxyInEnv() bool {
+	return os.Getenv("HTTPS_PROXY") != "" || os.Getenv("https_proxy") != ""
+}
+
 func hostForMessage(host, serverName string) string {
 	if serverName != "" && !strings.EqualFold(serverName, host) {
 		return serverName + " (" + host + ")"
@@ -467,19 +589,45 @@ func hostForMessage(host, serverName string) string {
 // ignores TLSClientConfig and DialContext for them): it dials with the
 // transport's DialContext and handshakes with a clone of its
 // TLSClientConfig, both read at dial time, so that changes made to this
-// transport hold; it reads a hashed WithCAPath again for each connection
-// (unless RootCAs were changed), offers the old versions and suites of
+// transport hold; it offers the old versions and suites of
 // legacy.Allow(legacy.ForHosts(...)) only to the hosts in scope (IP
 // addresses included), and returns errors as *HandshakeError, which
 // explains the failure from the course of the handshake and wraps the
 // error of crypto/tls. Through an HTTP proxy net/http handshakes with
 // TLSClientConfig, as NewTransport's does.
 //
+// With a hashed WithCAPath, NewClient reads nothing of the directory
+// when called, and the dialler verifies each connection by looking up
+// the issuers' <hash>.N files as OpenSSL does (capool's Pool.Verify: a
+// few stat calls, whatever the size of the directory): a CA added is
+// trusted at the next connection and one deleted refused, resumed
+// sessions included. It checks what crypto/tls checks (the chain for
+// server authentication, at TLSClientConfig.Time if set, to ServerName
+// exactly as crypto/tls takes it) and fails as it does, with a
+// *tls.CertificateVerificationError wrapping the crypto/x509 error. For
+// that, the connection's private clone of TLSClientConfig gets
+// InsecureSkipVerify and two wrappers: VerifyPeerCertificate verifies
+// the chain, VerifyConnection verifies it again for a resumed session,
+// and each then calls what TLSClientConfig holds there (the library's
+// checks, or the hooks you put there) with the verified chains. A hook
+// replaced on TLSClientConfig therefore cannot turn verification off.
+// The lookup is not used, and crypto/tls verifies against the directory
+// read into RootCAs as for NewTransport, when you set RootCAs or
+// InsecureSkipVerify on TLSClientConfig (RootCAs then holds; the other
+// is refused), and in FIPS 140-3 mode (crypto/fips140.Enabled), where
+// crypto/tls keeps the verified chains to FIPS rules. TLSClientConfig
+// itself, used without the dialler (tls.Dial, or a Proxy set on the
+// transport later), holds the pool's CAs other than the directory's and
+// so fails closed for the directory's servers; when HTTPS_PROXY is set
+// in the environment at construction, NewClient reads the directory into
+// RootCAs, as NewTransport does, so that requests through the proxy
+// verify.
+//
 // A clone of this transport would keep the dialler, which dials with the
 // fields of this transport, not the clone's: to change a clone, set its
 // DialTLSContext to nil, or start from NewTransport.
 func NewClient(opts ...Option) (*http.Client, error) {
-	c, err := newClient(opts)
+	c, err := newClient(opts, true)
 	if err != nil {
 		return nil, err
 	}

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Hashed capath at 100, 1,000 and 10,000 CAs: tlsdefault (capool) beside
+# Hashed capath at 100, 1,000 and 10,000 CAs: tlsdefault (ClientConfig with
+# tls.Dial, and NewClient with its dialler) beside
 # Python's ssl.create_default_context(capath=...) (OpenSSL), in the same run.
 # Each measurement is a fresh process (capathbench client / capath_peer.py):
 # opening the capath plus the extra time of the first verifying handshake
@@ -33,13 +34,15 @@ addr=$(cat "$tmp/addr")
 echo "# hashed capath: open + (first verifying handshake - handshake verifying nothing), fresh process each, median of $ROUNDS"
 echo "# $(nproc) cores, $(go version | cut -d' ' -f3), $(python3 -c 'import ssl,sys; print("Python", sys.version.split()[0], ssl.OPENSSL_VERSION)')"
 for n in $COUNTS; do
-	: >"$tmp/go-$n" ; : >"$tmp/py-$n"
+	: >"$tmp/go-$n" ; : >"$tmp/nc-$n" ; : >"$tmp/py-$n"
 	for r in $(seq "$ROUNDS"); do
 		if [ $((r % 2)) = 1 ]; then
 			"$tmp/capathbench" client "$tmp/capath-$n" "$addr" >>"$tmp/go-$n"
+			"$tmp/capathbench" newclient "$tmp/capath-$n" "$addr" >>"$tmp/nc-$n"
 			python3 capath_peer.py "$tmp/capath-$n" "$addr" >>"$tmp/py-$n"
 		else
 			python3 capath_peer.py "$tmp/capath-$n" "$addr" >>"$tmp/py-$n"
+			"$tmp/capathbench" newclient "$tmp/capath-$n" "$addr" >>"$tmp/nc-$n"
 			"$tmp/capathbench" client "$tmp/capath-$n" "$addr" >>"$tmp/go-$n"
 		fi
 	done
@@ -54,15 +57,17 @@ def med(path):
     cost = statistics.median(r[0] + r[1] - r[2] for r in rows)
     return opened / 1e6, extra / 1e6, cost / 1e6
 res = {}
+SIDES = (("go", "ClientConfig"), ("nc", "NewClient"), ("py", "python3"))
 print("%-7s %-10s %10s %12s %10s" % ("CAs", "side", "open ms", "extra hs ms", "cost ms"))
 for n in counts:
-    for side, name in (("go", "tlsdefault"), ("py", "python3")):
+    for side, name in SIDES:
         o, e, c = med("%s/%s-%s" % (tmp, side, n))
         res[(side, n)] = c
         print("%-7s %-10s %10.3f %12.3f %10.3f" % (n, name, o, e, c))
 lo, hi = counts[0], counts[-1]
-for side, name in (("go", "tlsdefault"), ("py", "python3")):
+for side, name in SIDES:
     print("%s: cost at %s CAs / at %s CAs = %.2f" % (name, hi, lo, res[(side, hi)] / res[(side, lo)]))
 for n in counts:
-    print("%s CAs: python3 cost / tlsdefault cost = %.2f" % (n, res[("py", n)] / res[("go", n)]))
+    for side, name in SIDES[:2]:
+        print("%s CAs: python3 cost / %s cost = %.2f" % (n, name, res[("py", n)] / res[(side, n)]))
 PY

@@ -161,6 +161,11 @@ type xpools struct {
 	// byPurpose holds, when some entry has trust settings, the pool for
 	// server and client authentication with the settings applied.
 	byPurpose map[x509.ExtKeyUsage]*x509.CertPool
+
+	// snap holds the pools CertPoolNow built, by purpose, kept while the
+	// hashed directories' readings stay the same (snapshot.go).
+	snapMu sync.Mutex
+	snap   map[x509.ExtKeyUsage]snapPool
 }
 
 // Load reads every source given in src and merges them into one Pool;

@@ -10,6 +10,7 @@ import (
 
 	"github.com/tlsdefault/tlsdefault/capool"
 	"github.com/tlsdefault/tlsdefault/internal/filewatch"
+	"github.com/tlsdefault/tlsdefault/internal/hashname"
 )
 
 // LiveTrust is the trust of a client or server config, built again when
@@ -32,9 +33,12 @@ type LiveTrust struct {
 // TrustState is one version of the trust: the pool and the x509 pools for
 // each purpose, made once.
 type TrustState struct {
-	Pool       *capool.Pool
-	ServerAuth *x509.CertPool // RootCAs of a client
-	ClientAuth *x509.CertPool // ClientCAs of a server
+	Pool *capool.Pool
+	// ServerAuth and ClientAuth are the RootCAs of a client and the
+	// ClientCAs of a server; nil when Pool is lazy (a hashed capath):
+	// use RootsNow.
+	ServerAuth *x509.CertPool
+	ClientAuth *x509.CertPool
 	Describe   string
 	Version    int // 0 for the trust built at construction
 }
@@ -70,7 +74,7 @@ func NewLiveTrust(s *Settings, defaultSystem bool, logf func(string, ...any)) (*
 func caDirs(paths []string) []filewatch.Dir {
 	var dirs []filewatch.Dir
 	for _, d := range paths {
-		dirs = append(dirs, filewatch.Dir{Path: d, Match: plainCAFile})
+		dirs = append(dirs, filewatch.Dir{Path: d, Match: plainCAFile, Stop: hashedCertName})
 	}
 	return dirs
 }
@@ -90,18 +94,28 @@ func plainCAFile(name string) bool {
 	return false
 }
 
+// hashedCertName reports whether name is a hashed certificate name
+// (<hash>.<n>): capool then reads the directory as a hashed capath, whose
+// files it looks up by name and checks itself when used, so the watcher
+// stamps only the directory (a name added or removed changes it).
+func hashedCertName(name string) bool {
+	n, ok := hashname.Parse(name)
+	return ok && !n.CRL
+}
+
 func (t *LiveTrust) build(version int) (*TrustState, error) {
 	p, err := t.s.Trust(t.defaultSystem)
 	if err != nil || p == nil {
 		return nil, err
 	}
-	return &TrustState{
-		Pool:       p,
-		ServerAuth: p.CertPoolNow(x509.ExtKeyUsageServerAuth),
-		ClientAuth: p.CertPoolNow(x509.ExtKeyUsageClientAuth),
-		Describe:   p.Describe(),
-		Version:    version,
-	}, nil
+	st := &TrustState{Pool: p, Describe: p.Describe(), Version: version}
+	if !p.Lazy() {
+		// A hashed capath is read by RootsNow when needed: reading it
+		// costs a read and a parse of every CA of the directory.
+		st.ServerAuth = p.CertPoolNow(x509.ExtKeyUsageServerAuth)
+		st.ClientAuth = p.CertPoolNow(x509.ExtKeyUsageClientAuth)
+	}
+	return st, nil
 }
 
 // Initial is the trust built at construction.
@@ -143,7 +157,9 @@ func (t *LiveTrust) SetClock(now func() time.Time, interval time.Duration) {
 }
 
 // RootsNow is the pool to verify peers with for usage: the pools made at
-// the build of st, or for a hashed capath the CAs it holds now.
+// the build of st, or for a hashed capath the CAs it holds now (built
+// again only when the directory changed; the pool is shared, do not modify
+// it).
 func (st *TrustState) RootsNow(usage x509.ExtKeyUsage) *x509.CertPool {
 	if st.Pool.Lazy() {
 		return st.Pool.CertPoolNow(usage)
@@ -154,17 +170,40 @@ func (st *TrustState) RootsNow(usage x509.ExtKeyUsage) *x509.CertPool {
 	return st.ServerAuth
 }
 
+// RootsForConfig is RootsNow for a config handed to the user (RootCAs of
+// ClientConfig, ClientCAs of ServerConfig): for a hashed capath, a copy of
+// the pool CertPoolNow keeps, so that a user who adds to the config's pool
+// changes that config only, not the handshakes of others sharing the Pool.
+func (st *TrustState) RootsForConfig(usage x509.ExtKeyUsage) *x509.CertPool {
+	roots := st.RootsNow(usage)
+	if st.Pool.Lazy() {
+		return roots.Clone()
+	}
+	return roots
+}
+
 // Anchored reports whether one of the verified chains ends in a CA of st
 // for usage: what crypto/tls checks when it resumes a session, done again
 // here so that a CA removed since the chain was verified is refused even
 // where the handshake used a pool of an older version.
+//
+// For a hashed capath, the anchor is looked up in the directory by its
+// subject hash (flat), or else checked against the pool's other CAs.
 func (st *TrustState) Anchored(chains [][]*x509.Certificate, usage x509.ExtKeyUsage, now time.Time) bool {
-	roots := st.RootsNow(usage)
+	var roots *x509.CertPool
+	if st.Pool.Lazy() {
+		roots = st.Pool.CertPoolFor(usage)
+	} else {
+		roots = st.RootsNow(usage)
+	}
 	for _, chain := range chains {
 		if len(chain) == 0 {
 			continue
 		}
 		root := chain[len(chain)-1]
+		if st.Pool.InCapath(root) {
+			return true
+		}
 		opts := x509.VerifyOptions{Roots: roots, CurrentTime: now, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}}
 		if _, err := root.Verify(opts); err == nil {
 			return true

@@ -136,6 +136,12 @@ type Watcher struct {
 type Dir struct {
 	Path  string
 	Match func(name string) bool
+	// Stop, when set, is asked about each name as the directory is read:
+	// at the first name it accepts, reading stops and only the directory
+	// itself is stamped (a hashed capath, whose files are looked up and
+	// checked by name when used, costs one read of the directory, however
+	// large).
+	Stop func(name string) bool
 }
 
 // New stamps the files and directories now: a file that cannot be stamped
@@ -184,15 +190,13 @@ func (w *Watcher) stampAll(prev map[string]Stamp) (map[string]Stamp, error) {
 		if err := add(d.Path); err != nil {
 			return nil, err
 		}
-		ents, err := os.ReadDir(d.Path)
+		names, stopped, err := readNames(d)
 		if err != nil {
 			return nil, err
 		}
-		names := make([]string, 0, len(ents))
-		for _, e := range ents {
-			if d.Match == nil || d.Match(e.Name()) {
-				names = append(names, e.Name())
-			}
+		if stopped {
+			out[d.Path+string(filepath.Separator)+"\x00stopped"] = Stamp{}
+			continue
 		}
 		sort.Strings(names)
 		for _, n := range names {
@@ -206,6 +210,33 @@ func (w *Watcher) stampAll(prev map[string]Stamp) (map[string]Stamp, error) {
 		}
 	}
 	return out, nil
+}
+
+// readNames lists the names of d that Match accepts, in batches, stopping
+// at the first name Stop accepts.
+func readNames(d Dir) (names []string, stopped bool, err error) {
+	next, done, err := dirNames(d.Path)
+	if err != nil {
+		return nil, false, err
+	}
+	defer done()
+	for {
+		batch, err := next()
+		for _, n := range batch {
+			if d.Stop != nil && d.Stop(n) {
+				return nil, true, nil
+			}
+			if d.Match == nil || d.Match(n) {
+				names = append(names, n)
+			}
+		}
+		if err == io.EOF {
+			return names, false, nil
+		}
+		if err != nil {
+			return nil, false, &fs.PathError{Op: "readdirent", Path: d.Path, Err: err}
+		}
+	}
 }
 
 // Outcome is the result of a Check.

@@ -12,9 +12,15 @@
 //	                           until standard input closes
 //	capathbench client CAPATH ADDR
 //	                           print "open_ns verify_hs_ns plain_hs_ns"
+//	                           (ClientConfig, handshake by tls.Dial)
+//	capathbench newclient CAPATH ADDR
+//	                           the same for NewClient: open is NewClient,
+//	                           the handshake its transport's dialler
+//	                           (DialTLSContext), as for a request
 package main
 
 import (
+	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -25,6 +31,8 @@ import (
 	"fmt"
 	"io"
 	"math/big"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -43,9 +51,11 @@ func main() {
 	case len(os.Args) == 3 && os.Args[1] == "serve":
 		err = serve(os.Args[2])
 	case len(os.Args) == 4 && os.Args[1] == "client":
-		err = client(os.Args[2], os.Args[3])
+		err = client(os.Args[2], os.Args[3], false)
+	case len(os.Args) == 4 && os.Args[1] == "newclient":
+		err = client(os.Args[2], os.Args[3], true)
 	default:
-		fmt.Fprintln(os.Stderr, "usage: capathbench gen DIR N... | serve DIR | client CAPATH ADDR")
+		fmt.Fprintln(os.Stderr, "usage: capathbench gen DIR N... | serve DIR | client CAPATH ADDR | newclient CAPATH ADDR")
 		os.Exit(2)
 	}
 	if err != nil {
@@ -184,7 +194,7 @@ func handshake(addr string, cfg *tls.Config) (time.Duration, error) {
 	return d, nil
 }
 
-func client(capath, addr string) error {
+func client(capath, addr string, viaNewClient bool) error {
 	plain := &tls.Config{ServerName: "localhost", InsecureSkipVerify: true} // verifies nothing: the baseline
 	// The baseline is the median of four handshakes after a first one
 	// that warms the process.
@@ -200,6 +210,9 @@ func client(capath, addr string) error {
 	}
 	slices.Sort(hss)
 	base := (hss[1] + hss[2]) / 2
+	if viaNewClient {
+		return newClient(capath, addr, base)
+	}
 	start := time.Now()
 	cfg, err := tlsdefault.ClientConfig(tlsdefault.WithCAPath(capath))
 	open := time.Since(start)
@@ -211,6 +224,30 @@ func client(capath, addr string) error {
 	if err != nil {
 		return fmt.Errorf("verifying handshake: %w", err)
 	}
+	fmt.Println(open.Nanoseconds(), hs.Nanoseconds(), base.Nanoseconds())
+	return nil
+}
+
+// newClient measures NewClient and its dialler's first handshake.
+func newClient(capath, addr string, base time.Duration) error {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	hc, err := tlsdefault.NewClient(tlsdefault.WithCAPath(capath))
+	open := time.Since(start)
+	if err != nil {
+		return err
+	}
+	dial := hc.Transport.(*http.Transport).DialTLSContext
+	start = time.Now()
+	c, err := dial(context.Background(), "tcp", net.JoinHostPort("localhost", port))
+	hs := time.Since(start)
+	if err != nil {
+		return fmt.Errorf("verifying handshake: %w", err)
+	}
+	c.Close()
 	fmt.Println(open.Nanoseconds(), hs.Nanoseconds(), base.Nanoseconds())
 	return nil
 }
