@@ -112,7 +112,7 @@ func (b *builder) loadDir(dir string) error {
 	added := 0
 	for _, name := range plain {
 		path := filepath.Join(dir, name)
-		data, err := readCapped(path)
+		data, fi, err := fsx.ReadFileInfo(path, maxSourceSize)
 		if err != nil {
 			if errors.Is(err, fsx.ErrIsDir) {
 				continue // a directory named like a file: not recursed into
@@ -128,8 +128,9 @@ func (b *builder) loadDir(dir string) error {
 		if len(res.certs) == 0 && len(res.bad) == 0 && len(res.notes) == 0 {
 			problems = append(problems, &SourceError{Source: "capath", Path: path, Err: errors.New("no certificate found"), inDir: true})
 		}
+		file := &loadedFile{path: path, fi: fi}
 		for _, pc := range res.certs {
-			if b.add(newEntry(pc, "capath", path), pc.cert, true, true) {
+			if b.add(newFileEntry(pc, "capath", file), pc.cert, true, true) {
 				added++
 			}
 		}

@@ -195,8 +195,8 @@ func TestDebianSystemCAPath(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !p.Lazy() || p.Describe() != "capath "+dir+" (looked up by hash)" || len(p.entries) != 0 {
-		t.Fatalf("%s: lazy %v, %q, %d eager", dir, p.Lazy(), p.Describe(), len(p.entries))
+	if !p.Lazy() || p.Describe() != "capath "+dir+" (looked up by hash)" || len(p.list()) != 0 {
+		t.Fatalf("%s: lazy %v, %q, %d eager", dir, p.Lazy(), p.Describe(), len(p.list()))
 	}
 	probs := p.Problems()
 	for _, pr := range probs {

@@ -2,6 +2,7 @@ package capool
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
@@ -10,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/tlsdefault/tlsdefault/internal/fsx"
 )
@@ -54,7 +56,9 @@ type Entry struct {
 	Path string
 
 	// Block is the 1-based PEM block in the file (counting blocks of every
-	// type), or 0 for DER input and the embedded roots.
+	// type), or 0 for DER input and the embedded roots. For cafile and
+	// plain capath files, Path and Block say where the certificate was
+	// read when the pool was loaded (see "Memory" in the package doc).
 	Block int
 
 	// Links are the hashed names (<hash>.<n>) of a capath directory through
@@ -65,8 +69,15 @@ type Entry struct {
 
 // entry is a certificate kept as DER with where it came from, as
 // crypto/x509's own pool keeps DER, and parsed when it is asked for.
+//
+// Once the pool's *x509.CertPool form exists (which holds its own copy of
+// the DER), an entry read from a file without a constraint drops its DER
+// and keeps sum, the SHA-256 of it, to find it in the file again when it is
+// listed (see listing.go).
 type entry struct {
-	der    []byte
+	der    []byte // nil once dropped
+	sum    [32]byte
+	file   *loadedFile // the file it was read from; nil for cadata and the system store
 	source string
 	path   string
 	block  int
@@ -79,6 +90,21 @@ type entry struct {
 
 func newEntry(pc parsedCert, source, path string) entry {
 	return entry{der: pc.cert.Raw, source: source, path: path, block: pc.block, constraint: pc.constraint, trust: pc.trust}
+}
+
+// newFileEntry is newEntry for a certificate read from file.
+func newFileEntry(pc parsedCert, source string, file *loadedFile) entry {
+	e := newEntry(pc, source, file.path)
+	e.file = file
+	return e
+}
+
+// droppable reports whether the entry may drop its DER once the
+// *x509.CertPool form holds it: it can be found again in its file, and was
+// added to that form as DER (a certificate with a constraint or trust
+// settings is added parsed, and keeps its DER).
+func (e *entry) droppable() bool {
+	return e.der != nil && e.file != nil && e.constraint == nil && e.trust == nil
 }
 
 // public parses the entry's certificate for a listing. The DER parsed when
@@ -98,20 +124,38 @@ func (e *entry) public() (Entry, bool) {
 // concurrent use. A zero Pool is empty and usable, and the methods of a nil
 // *Pool treat it as empty.
 type Pool struct {
-	entries  []entry      // eager certificates as DER, deduplicated
 	dirs     []*hashDir   // capath directories with hashed names
 	system   *systemStore // nil unless the system store is included
 	problems []error      // the load report
 	sources  []string     // plain-word descriptions, for Describe
 
-	// x is the *x509.CertPool form of entries and the system store,
-	// built on first use (CertPool, CertPoolFor, Verify) and shared by
-	// pools that hold the same certificates (Merge of one pool).
+	// x holds the eager certificates (cafile, cadata, plain capath) and
+	// the *x509.CertPool form of them and of the system store, built on
+	// first use (CertPool, CertPoolFor, Verify); it is shared by pools that
+	// hold the same certificates (Merge of one pool).
 	x *xpools
 }
 
-// xpools holds the crypto/x509 pools built from a Pool's entries.
+// list returns the pool's eager certificates, deduplicated, in the order
+// read. The slice must not be modified.
+func (p *Pool) list() []entry {
+	if p == nil || p.x == nil {
+		return nil
+	}
+	if l := p.x.entries.Load(); l != nil {
+		return *l
+	}
+	return nil
+}
+
+// xpools holds a Pool's eager certificates and the crypto/x509 pools
+// built from them.
 type xpools struct {
+	// entries is replaced once, when the crypto/x509 pools are built, by
+	// a copy whose file-backed entries have dropped their DER (readers
+	// take the slice they load, never a mix).
+	entries atomic.Pointer[[]entry]
+
 	once sync.Once
 	base *x509.CertPool
 	// byPurpose holds, when some entry has trust settings, the pool for
@@ -159,9 +203,10 @@ func Load(src Sources) (*Pool, error) {
 
 // builder accumulates a Pool.
 type builder struct {
-	p    Pool
-	seed maphash.Seed
-	seen map[uint64]int // hash of DER -> index in p.entries
+	p       Pool
+	entries []entry // eager certificates as DER, deduplicated
+	seed    maphash.Seed
+	seen    map[uint64]int // hash of DER -> index in entries
 	// seenMore holds, for the rare hash shared by different DER, the
 	// other certificates by their DER.
 	seenMore map[string]int
@@ -174,7 +219,7 @@ func newBuilder() *builder {
 // find returns the index of the entry with this DER, or -1.
 func (b *builder) find(der []byte, h uint64) int {
 	if i, ok := b.seen[h]; ok {
-		if bytes.Equal(b.p.entries[i].der, der) {
+		if bytes.Equal(b.entries[i].der, der) {
 			return i
 		}
 		if j, ok := b.seenMore[string(der)]; ok {
@@ -199,7 +244,7 @@ func (b *builder) add(e entry, cert *x509.Certificate, inDir, report bool) bool 
 				subject = cert.Subject.String()
 			}
 			b.p.problems = append(b.p.problems, &SourceError{Source: e.source, Path: e.path, Block: e.block, inDir: inDir,
-				Err: fmt.Errorf("duplicate certificate %q, already read from %s", subject, describeEntry(&b.p.entries[first]))})
+				Err: fmt.Errorf("duplicate certificate %q, already read from %s", subject, describeEntry(&b.entries[first]))})
 		}
 		return false
 	}
@@ -207,11 +252,11 @@ func (b *builder) add(e entry, cert *x509.Certificate, inDir, report bool) bool 
 		if b.seenMore == nil {
 			b.seenMore = make(map[string]int)
 		}
-		b.seenMore[string(e.der)] = len(b.p.entries)
+		b.seenMore[string(e.der)] = len(b.entries)
 	} else {
-		b.seen[h] = len(b.p.entries)
+		b.seen[h] = len(b.entries)
 	}
-	b.p.entries = append(b.p.entries, e)
+	b.entries = append(b.entries, e)
 	return true
 }
 
@@ -233,7 +278,7 @@ func (b *builder) note(source, path string, inDir bool, notes []blockErr) {
 }
 
 func (b *builder) loadFile(path string) error {
-	data, err := readCapped(path)
+	data, fi, err := fsx.ReadFileInfo(path, maxSourceSize)
 	if err != nil {
 		if errors.Is(err, fsx.ErrIsDir) {
 			return &SourceError{Source: "cafile", Path: path, Err: errors.New("is a directory, not a file (give a directory as capath)")}
@@ -244,8 +289,9 @@ func (b *builder) loadFile(path string) error {
 	// form is dropped, as AppendCertsFromPEM does: a large bundle is never
 	// held parsed all at once. On error the builder is thrown away.
 	b.grow(data)
+	file := &loadedFile{path: path, fi: fi}
 	res, err := strictResult(parseCertsTo(data, parseStrict, func(pc parsedCert) {
-		b.add(newEntry(pc, "cafile", path), pc.cert, false, true)
+		b.add(newFileEntry(pc, "cafile", file), pc.cert, false, true)
 	}), "cafile", path, false)
 	if err != nil {
 		return err
@@ -260,7 +306,7 @@ func (b *builder) loadFile(path string) error {
 // of BEGIN lines alone must not reserve room for each).
 func (b *builder) grow(data []byte) {
 	n := min(bytes.Count(data, pemBegin), len(data)/minCertPEM+1)
-	b.p.entries = slices.Grow(b.p.entries, n)
+	b.entries = slices.Grow(b.entries, n)
 }
 
 // minCertPEM is about the smallest PEM certificate there is.
@@ -293,6 +339,11 @@ func plural(n int, word string) string {
 func (b *builder) build() *Pool {
 	b.seen, b.seenMore = nil, nil // the pool outlives the builder's index
 	b.p.x = new(xpools)
+	// The Pool returned points into the builder: the builder must not
+	// keep the slice that dropDER replaces.
+	ents := b.entries
+	b.entries = nil
+	b.p.x.entries.Store(&ents)
 	return &b.p
 }
 
@@ -301,8 +352,31 @@ func (p *Pool) pools() *xpools {
 	if p == nil || p.x == nil {
 		return &xpools{base: x509.NewCertPool()} // a nil or zero Pool
 	}
-	p.x.once.Do(func() { p.x.build(p) })
+	p.x.once.Do(func() {
+		p.x.build(p)
+		p.x.dropDER()
+	})
 	return p.x
+}
+
+// dropDER replaces the entries by a copy in which those read from a file
+// (without a constraint) keep the SHA-256 of their DER instead of the DER,
+// which the crypto/x509 pools now hold: the pool in use then keeps about
+// the memory of an x509.CertPool alone. Listings read such certificates
+// from their file again (see listing.go).
+func (x *xpools) dropDER() {
+	old := x.entries.Load()
+	if old == nil || !slices.ContainsFunc(*old, func(e entry) bool { return e.droppable() }) {
+		return
+	}
+	kept := slices.Clone(*old)
+	for i := range kept {
+		if e := &kept[i]; e.droppable() {
+			e.sum = sha256.Sum256(e.der)
+			e.der = nil
+		}
+	}
+	x.entries.Store(&kept)
 }
 
 // build makes the crypto/x509 pools. Certificates without a constraint
@@ -326,8 +400,9 @@ func (x *xpools) build(p *Pool) {
 		}
 	}
 	var trusted []*entry
-	for i := range p.entries {
-		e := &p.entries[i]
+	ents := p.list()
+	for i := range ents {
+		e := &ents[i]
 		switch {
 		case e.trust != nil:
 			trusted = append(trusted, e)
@@ -373,7 +448,10 @@ func (x *xpools) build(p *Pool) {
 // entries are ignored): their certificates, deduplicated by DER (the first
 // occurrence is kept, with its origin), their hashed capath directories, and
 // the system store if any of them includes it. The load reports are
-// concatenated. The given pools are not changed.
+// concatenated. The given pools are not changed. The certificates that a
+// pool in use keeps only by file and SHA-256 are read from their files
+// again (see "Memory" in the package doc); one no longer there is left out
+// of the merged pool, and reported by its Problems.
 func Merge(pools ...*Pool) *Pool {
 	var only *Pool
 	n := 0
@@ -390,7 +468,7 @@ func Merge(pools ...*Pool) *Pool {
 		if x == nil {
 			x = new(xpools) // a zero Pool
 		}
-		return &Pool{entries: only.entries, dirs: only.dirs, system: only.system,
+		return &Pool{dirs: only.dirs, system: only.system,
 			problems: only.problems, sources: only.sources, x: x}
 	}
 	b := newBuilder()
@@ -400,9 +478,13 @@ func Merge(pools ...*Pool) *Pool {
 		if q == nil {
 			continue
 		}
-		for _, e := range q.entries {
+		// Certificates whose DER was dropped are read from their files
+		// again; any no longer there is left out, and reported.
+		ents, lost := q.withDER()
+		for _, e := range ents {
 			b.add(e, nil, false, false)
 		}
+		b.p.problems = append(b.p.problems, lost...)
 		for _, d := range q.dirs {
 			if !dirSeen[d.path] {
 				dirSeen[d.path] = true
@@ -478,13 +560,15 @@ func (p *Pool) Certificates() []*x509.Certificate {
 
 // Len returns the number of certificates [Pool.Certificates] lists. For a
 // pool with a hashed capath directory or the system store it reads them,
-// as Entries does; [Pool.Empty] answers without reading anything.
+// as Entries does, and it reads a cafile again if it has changed since the
+// pool was loaded and used (see "Memory" in the package doc); [Pool.Empty]
+// answers without reading anything.
 func (p *Pool) Len() int {
 	if p == nil {
 		return 0
 	}
-	if len(p.dirs) == 0 && p.system == nil {
-		return len(p.entries)
+	if len(p.dirs) == 0 && p.system == nil && !p.filesChanged() {
+		return len(p.list())
 	}
 	return len(p.Entries())
 }
@@ -494,12 +578,15 @@ func (p *Pool) Len() int {
 // hashed directory may still hold nothing usable; a verification then
 // fails, as with OpenSSL.)
 func (p *Pool) Empty() bool {
-	return p == nil || len(p.entries) == 0 && len(p.dirs) == 0 && p.system == nil
+	return p == nil || len(p.list()) == 0 && len(p.dirs) == 0 && p.system == nil
 }
 
 // Entries lists each certificate of the pool with where it came from,
 // parsed when it is called: the certificates read from cafile, cadata and
-// plain capath files, in the order they were read; then those of each
+// plain capath files, in the order they were read (once the pool has been
+// used, those of files are read from the files again and matched by
+// SHA-256; one no longer in its file is left out and reported by
+// [Pool.Problems]: see "Memory" in the package doc); then those of each
 // hashed capath directory as it is now (every <hash>.<n> file is read, and
 // each certificate listed once with the names that hold it and the file
 // they lead to); then the system store's.
@@ -515,10 +602,16 @@ func (p *Pool) Entries() []Entry {
 	if p == nil {
 		return nil
 	}
-	out := make([]Entry, 0, len(p.entries))
-	seen := make(map[string]int, len(p.entries))
-	for i := range p.entries {
-		if e, ok := p.entries[i].public(); ok {
+	ents := p.list()
+	out := make([]Entry, 0, len(ents))
+	seen := make(map[string]int, len(ents))
+	again := rereadFiles(ents)
+	for i := range ents {
+		e, ok := ents[i].public()
+		if !ok && ents[i].der == nil {
+			e, ok = again.find(&ents[i])
+		}
+		if ok {
 			seen[string(e.Cert.Raw)] = len(out)
 			out = append(out, e)
 		}
@@ -556,6 +649,11 @@ func (p *Pool) Entries() []Entry {
 // out because their OpenSSL trust settings reject them, and roots of the
 // system store that do not parse (the system store is read leniently).
 //
+// Once the pool has been used, a cafile or plain capath file changed since
+// the load (by its stamp) is read again, and one that no longer holds
+// every certificate read from it, or can no longer be read, is reported:
+// those certificates are still trusted, as loaded, but not listed.
+//
 // For a hashed capath directory, the problems of its <hash>.<n> files as
 // they are now (unreadable, no certificate, a block that does not parse, a
 // name whose hash is not that of the certificate's subject, which lookups
@@ -567,6 +665,7 @@ func (p *Pool) Problems() []error {
 		return nil
 	}
 	out := append([]error(nil), p.problems...)
+	out = append(out, p.fileProblems()...)
 	for _, d := range p.dirs {
 		_, probs := d.list()
 		out = append(out, probs...)

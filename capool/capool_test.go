@@ -482,8 +482,8 @@ func TestLazyCAPath(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(p.entries) != 0 || p.Len() != 0 || p.Empty() {
-		t.Fatalf("Load read hashed files: %d entries, Len %d, Empty %v", len(p.entries), p.Len(), p.Empty())
+	if len(p.list()) != 0 || p.Len() != 0 || p.Empty() {
+		t.Fatalf("Load read hashed files: %d entries, Len %d, Empty %v", len(p.list()), p.Len(), p.Empty())
 	}
 	if probs := p.Problems(); len(probs) != 1 || !strings.Contains(probs[0].Error(), "00000000.0: neither PEM") {
 		t.Errorf("Problems = %v", probs)
@@ -587,7 +587,7 @@ func TestOpenHashedDirReadsOneBatch(t *testing.T) {
 		f.Close()
 	}
 	p, err := Load(Sources{CAPath: dir})
-	if err != nil || !p.Lazy() || len(p.entries) != 0 {
+	if err != nil || !p.Lazy() || len(p.list()) != 0 {
 		t.Fatalf("Load = %v, %v", p, err)
 	}
 	p.dirs[0].mu.Lock()

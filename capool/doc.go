@@ -102,9 +102,35 @@
 // parses it when it is listed, as crypto/x509's own pool keeps DER and
 // parses a root when a chain needs it: a pool loaded from a bundle keeps
 // less heap than an x509.CertPool filled by AppendCertsFromPEM from the
-// same bundle. The *x509.CertPool form (what [Pool.CertPool] clones) is
-// built on first use, the same way, and then shared; a bundle is never
-// held parsed all at once.
+// same bundle, and a bundle is never held parsed all at once. The
+// *x509.CertPool form (what [Pool.CertPool] clones) is built on first use
+// ([Pool.CertPool], [Pool.CertPoolFor], [Pool.Verify], and so every client
+// or server built from the pool), the same way, and then shared.
+//
+// That form holds its own copy of the DER, which crypto/x509 cannot be
+// given without copying. Once it exists, the certificates read from a file
+// (cafile, and the files of a capath directory without hashed names) drop
+// their DER and keep only what finds them again: the file, its block, the
+// SHA-256 of the DER, and the file's stamp (device, inode, size,
+// modification and change time) when it was loaded. A pool in use then
+// keeps about the heap of the x509.CertPool alone. Certificates from
+// cadata, and those with OpenSSL trust settings, keep their DER.
+//
+// The listings ([Pool.Entries], [Pool.Certificates]) then read such files
+// again and list each certificate the pool trusts by its SHA-256, wherever
+// it now is in the file, with the file and block it was read from at load.
+// What the pool trusts is what was loaded, and only that is listed: a
+// certificate added to the file since is neither trusted nor listed
+// (Load the file again for it), and one removed from the file, or a file
+// deleted or unreadable since, is still trusted, as loaded, but cannot be
+// listed: it is left out of the listing and [Pool.Problems] reports the
+// file, naming the blocks whose certificate is gone, so that the listing
+// never shows as trusted something the pool does not trust, and what it
+// leaves out is said. [Pool.Len] and [Pool.Problems] read a file only
+// when its stamp has changed since the load; the listings always read it
+// and check every certificate's SHA-256. [Merge] of such a pool with
+// another reads the files too; a certificate no longer in its file is left
+// out of the merged pool, and reported by its Problems.
 //
 // # Concurrency
 //
