@@ -386,3 +386,57 @@ func TestRedteamPeerCheckPanicCrashesServer(t *testing.T) {
 		t.Fatalf("child: %v\n%s", err, out)
 	}
 }
+
+// Holds: a server whose VerifyConnection was replaced still refuses a
+// client resuming a session whose CA was deleted from a hashed capath
+// (GetConfigForClient gives each handshake the CAs in force, and
+// crypto/tls re-checks a resumed chain against them).
+func TestRedteamServerCAPathDeletedResumedHookReplaced(t *testing.T) {
+	ca := testpki.NewCA(t)
+	dir, files := hashedDir(t, ca)
+	scfg, err := tlsdefault.ServerConfig(tlsdefault.WithCertificate(ca.Server(t).TLS()),
+		tlsdefault.WithClientAuth(tls.RequireAndVerifyClientCert), tlsdefault.WithCAPath(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	scfg.VerifyConnection = acceptAll
+	cli := &tls.Config{RootCAs: ca.Pool(), Certificates: []tls.Certificate{ca.Client(t, "alice").TLS()}, ClientSessionCache: tls.NewLRUClientSessionCache(4)}
+	if _, err := handshake(t, cli, scfg); err != nil {
+		t.Fatalf("control: %v", err)
+	}
+	if err := os.Remove(files[0]); err != nil {
+		t.Fatal(err)
+	}
+	if cs, err := handshake(t, cli, scfg); err == nil {
+		t.Errorf("server with VerifyConnection replaced let a client in after its CA was deleted (resumed: %v)", cs.DidResume)
+	}
+}
+
+// Holds: NewClient with a hashed capath (its connections verify lazily,
+// with InsecureSkipVerify on their private clone) does not resume a
+// session that an InsecureSkipVerify config sharing its session cache got
+// from an impostor.
+func TestRedteamLazySharedSessionCache(t *testing.T) {
+	ca := testpki.NewCA(t)
+	dir, _ := hashedDir(t, ca)
+	evil := plainServer(testpki.NewCA(t).Server(t, "localhost", "127.0.0.1"))
+	addr := serveHTTPS(t, evil, nil)
+	shared := tls.NewLRUClientSessionCache(8)
+	insecure := &tls.Config{InsecureSkipVerify: true, ServerName: "localhost", ClientSessionCache: shared}
+	conn, err := tls.Dial("tcp", addr, insecure)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn.Write([]byte("GET / HTTP/1.0\r\n\r\n"))
+	io.ReadAll(conn) // the ticket arrives with the response
+	conn.Close()
+	c, err := tlsdefault.NewClient(tlsdefault.WithCAPath(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Timeout = 10 * time.Second
+	c.Transport.(*http.Transport).TLSClientConfig.ClientSessionCache = shared
+	if resp, _, err := get(t, c, "https://localhost:"+port(addr)+"/"); err == nil {
+		t.Errorf("NewClient(WithCAPath) accepted the impostor through a shared session cache (resumed: %v)", resp.TLS.DidResume)
+	}
+}
