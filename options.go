@@ -437,6 +437,14 @@ func WithALPN(protos ...string) Option {
 // refusal by the peer check in the client's *HandshakeError and in the
 // listener's log. Checks given more than once run in order; the first error
 // wins. check must be safe for concurrent use.
+//
+// On a server with WithClientAuth(tls.VerifyClientCertIfGiven) (or
+// without WithClientAuth), check also runs for a client that sent no
+// certificate: cs.PeerCertificates is then empty, so test its length
+// before indexing it. A check that panics refuses the peer: the panic is
+// recovered and the handshake fails with a *PeerCheckError whose message
+// says that the check panicked, with the panic value escaped (no stack
+// trace); the process goes on.
 func WithPeerCheck(check func(tls.ConnectionState) error) Option {
 	return optionFunc(func(s *internal.Settings) {
 		if check == nil {

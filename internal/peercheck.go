@@ -1,6 +1,11 @@
 package internal
 
-import "crypto/tls"
+import (
+	"crypto/tls"
+	"fmt"
+
+	"github.com/tlsdefault/tlsdefault/internal/safetext"
+)
 
 // PeerCheckError is a peer refused by a check given to WithPeerCheck. It
 // wraps the check's error.
@@ -18,12 +23,43 @@ func (e *PeerCheckError) Error() string {
 func (e *PeerCheckError) Unwrap() error { return e.Err }
 
 // RunPeerChecks runs the checks in the order given; the first error refuses
-// the peer.
+// the peer. A check that panics refuses the peer too: the panic is
+// recovered (a check runs in the handshake goroutine of a server, where a
+// panic would end the process, and an anonymous client could cause it)
+// and its value, escaped and cut, is in the error.
 func RunPeerChecks(peer string, checks []func(tls.ConnectionState) error, cs tls.ConnectionState) error {
 	for _, check := range checks {
-		if err := check(cs); err != nil {
+		if err := runPeerCheck(check, cs); err != nil {
 			return &PeerCheckError{Peer: peer, Err: err}
 		}
 	}
 	return nil
+}
+
+func runPeerCheck(check func(tls.ConnectionState) error, cs tls.ConnectionState) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = &PanicError{What: "the check", Value: v}
+		}
+	}()
+	return check(cs)
+}
+
+// PanicError is a panic recovered from the user's code called during a
+// handshake (a WithPeerCheck check, a certificate source). Its message
+// holds the panic value, escaped and cut, and no stack trace.
+type PanicError struct {
+	What  string // "the check", "GetCertificate"
+	Value any
+}
+
+func (e *PanicError) Error() string {
+	return e.What + " panicked (the handshake was refused; fix the code so that it returns an error instead): " + safetext.Quote(fmt.Sprint(e.Value))
+}
+
+// Unwrap returns the panic value when it is an error (a runtime error
+// such as an index out of range).
+func (e *PanicError) Unwrap() error {
+	err, _ := e.Value.(error)
+	return err
 }

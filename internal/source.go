@@ -75,7 +75,10 @@ func NewSourceChecker() *SourceChecker {
 // Get asks src for the certificate of hello and checks it.
 func (sc *SourceChecker) Get(src CertSource, hello *tls.ClientHelloInfo) (*tls.Certificate, error) {
 	sni := hello.ServerName
-	cert, err := src.GetCertificate(hello)
+	cert, err := getCertificate(src, hello)
+	if pe, ok := err.(*PanicError); ok {
+		return nil, &SourceError{SNI: sni, Reason: "panicked in GetCertificate", Err: pe}
+	}
 	if err != nil {
 		return nil, &SourceError{SNI: sni, Reason: "returned an error", Err: err}
 	}
@@ -140,4 +143,15 @@ func checkSourceCert(cert *tls.Certificate) checkedCert {
 		return checkedCert{leaf: leaf, reason: err.Error()}
 	}
 	return checkedCert{leaf: leaf}
+}
+
+// getCertificate calls the source, turning a panic into an error: it runs
+// in the handshake goroutine, where a panic would end the server process.
+func getCertificate(src CertSource, hello *tls.ClientHelloInfo) (cert *tls.Certificate, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			cert, err = nil, &PanicError{What: "it", Value: v}
+		}
+	}()
+	return src.GetCertificate(hello)
 }
