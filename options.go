@@ -297,7 +297,9 @@ func collect(opts []Option) (*internal.Settings, error) {
 // encrypts new tickets and every key decrypts. It must be readable by its
 // owner only (mode 0600 or 0400): a key lets whoever holds it decrypt the
 // sessions resumed with it, so a file that group or others may read is
-// refused. It is read again when it changes (checked at most once a second,
+// refused; on Unix it must also be owned by the effective user or root
+// (as SSLKEYLOGFILE must be), checked on the file a symbolic link leads
+// to, at construction and at every reload. It is read again when it changes (checked at most once a second,
 // with the same change detection as WithKeyPairFiles); a broken new file is
 // reported through the error log and the keys in use are kept. Keys never
 // appear in logs or errors.

@@ -87,7 +87,8 @@ func Format(comment string, keys [][KeySize]byte) []byte {
 }
 
 // Read reads and parses a key file, refusing one that is not a regular
-// file, is too large, or that group or others may read or write.
+// file, is too large, that group or others may read or write, or (on Unix)
+// that is owned by a user other than the effective user or root.
 func Read(path string) ([][KeySize]byte, error) {
 	fi, err := os.Stat(path)
 	if err != nil {
@@ -132,7 +133,7 @@ func check(path string, fi fs.FileInfo) error {
 	if perm := fi.Mode().Perm(); perm&0o077 != 0 && runtime.GOOS != "windows" {
 		return fmt.Errorf("%s has mode %04o: group or others may read or write it, and whoever reads a ticket key can decrypt every session resumed with it; make it readable by its owner only (chmod 600 %s)", path, perm, path)
 	}
-	return nil
+	return checkOwner(path, fi)
 }
 
 // File is a key file in use, read again when it changes.
