@@ -21,7 +21,7 @@ var tlsConfigFields = map[string]string{
 	"NameToCertificate":                   "deprecated, unused",
 	"GetCertificate":                      "server: picks among the configured identities, reloading files",
 	"GetClientCertificate":                "client: presents WithCertificate / WithKeyPairFiles",
-	"GetConfigForClient":                  "server: with legacy, to scope it by SNI; with a hashed capath or reloaded WithCAFile/WithCAPath files and WithClientAuth, the current ClientCAs per handshake",
+	"GetConfigForClient":                  "server: with legacy, to scope it by SNI; with a hashed capath or reloaded WithCAFile/WithCAPath files and WithClientAuth, the current ClientCAs per handshake; with WithPeerCheck, the checks around a replaced VerifyConnection; without legacy, GODEBUG=tlssha1=1 set after construction refused (returns nil: no clone)",
 	"VerifyPeerCertificate":               "chain policy, as in VerifyConnection, so that replacing one leaves it; refuses unverified chains",
 	"VerifyConnection":                    "chain policy; legacy scope; refuses unverified chains and sessions whose CA was deleted or removed from a reloaded file",
 	"RootCAs":                             "client: trust options, never nil",
@@ -129,7 +129,7 @@ func TestDecidedValues(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.ClientAuth != tls.NoClientCert || s.MinVersion != tls.VersionTLS12 || s.GetCertificate == nil || s.SessionTicketsDisabled || s.GetConfigForClient != nil {
+	if s.ClientAuth != tls.NoClientCert || s.MinVersion != tls.VersionTLS12 || s.GetCertificate == nil || s.SessionTicketsDisabled || s.GetConfigForClient == nil {
 		t.Errorf("server config: %+v", s)
 	}
 }

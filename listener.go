@@ -40,6 +40,9 @@ type server struct {
 	// time; checker applies the policy to what it returns.
 	source  internal.CertSource
 	checker *internal.SourceChecker
+	// verifyHook is the VerifyConnection the library set (srv.verify),
+	// to tell whether the user replaced it.
+	verifyHook func(tls.ConnectionState) error
 }
 
 // ServerConfig returns a new *tls.Config for the server side of TLS
@@ -151,7 +154,8 @@ func newServer(opts []Option, needCert bool) (*server, error) {
 	} else if s.HasTrustSource() {
 		return nil, errors.New("tlsdefault: trust options on a server without WithClientAuth would be ignored (client certificates are not asked for); add WithClientAuth(tls.RequireAndVerifyClientCert) or tls.VerifyClientCertIfGiven, or drop the trust options")
 	}
-	cfg.VerifyConnection = srv.verify
+	srv.verifyHook = srv.verify
+	cfg.VerifyConnection = srv.verifyHook
 	if l := srv.legacy; l != nil {
 		l.Widen(cfg, "server")
 		cfg.GetConfigForClient = func(hello *tls.ClientHelloInfo) (*tls.Config, error) {
@@ -165,11 +169,70 @@ func newServer(opts []Option, needCert bool) (*server, error) {
 		}
 	}
 	srv.reloadTrust(cfg)
+	srv.guardHandshakes(cfg)
 	if err := srv.useTicketKeys(cfg); err != nil {
 		return nil, err
 	}
 	srv.config = cfg
 	return srv, nil
+}
+
+// guardHandshakes makes what the library checks survive the replacement
+// of one hook of cfg, through a GetConfigForClient around any already
+// installed (legacy scoping, trust reload): without legacy.Allow, a
+// GODEBUG=tlssha1=1 set after construction refuses the handshake before
+// it starts (VerifyPeerCertificate and VerifyConnection refuse it too).
+// With WithPeerCheck, each handshake gets a clone of cfg (so that a clone
+// of cfg with VerifyConnection replaced still gets cfg's hooks), and when
+// cfg's VerifyConnection is no longer the library's, the checks run after
+// the one it holds; the library's runs them itself, so that replacing
+// GetConfigForClient instead keeps them too. A check runs once per
+// handshake, twice when VerifyConnection was replaced by a hook that calls
+// the library's.
+func (srv *server) guardHandshakes(cfg *tls.Config) {
+	checks := srv.s.PeerChecks
+	godebug := srv.legacy == nil
+	if len(checks) == 0 && !godebug {
+		return
+	}
+	inner := cfg.GetConfigForClient
+	cfg.GetConfigForClient = func(hello *tls.ClientHelloInfo) (*tls.Config, error) {
+		if godebug {
+			if err := checkGODEBUG(); err != nil {
+				return nil, err
+			}
+		}
+		var c *tls.Config
+		if inner != nil {
+			var err error
+			if c, err = inner(hello); err != nil {
+				return nil, err
+			}
+		}
+		if len(checks) == 0 {
+			return c, nil
+		}
+		if c == nil {
+			noteHello(hello)
+			// Cloned at handshake time, so that changes the user made to
+			// the config after construction hold.
+			c = cfg.Clone()
+			c.GetConfigForClient = nil
+		}
+		if internal.SameHook(cfg.VerifyConnection, srv.verifyHook) {
+			return c, nil // srv.verify runs the checks
+		}
+		verify := c.VerifyConnection
+		c.VerifyConnection = func(cs tls.ConnectionState) error {
+			if verify != nil {
+				if err := verify(cs); err != nil {
+					return err
+				}
+			}
+			return internal.RunPeerChecks("client", checks, cs)
+		}
+		return c, nil
+	}
 }
 
 // getCertificate picks the first identity the client supports (SNI name,
@@ -212,6 +275,11 @@ func addrString(c net.Conn) string {
 // which knows the SNI name), so that replacing VerifyConnection leaves it
 // in force.
 func (srv *server) verifyPeer(raw [][]byte, chains [][]*x509.Certificate) error {
+	if srv.legacy == nil {
+		if err := checkGODEBUG(); err != nil {
+			return err
+		}
+	}
 	if len(raw) == 0 {
 		return nil
 	}
@@ -239,6 +307,11 @@ func (srv *server) verifyPeer(raw [][]byte, chains [][]*x509.Certificate) error 
 // Legacy handshakes are reported by the wrapper that GetConfigForClient
 // (package legacy) installs.
 func (srv *server) verify(cs tls.ConnectionState) error {
+	if srv.legacy == nil {
+		if err := checkGODEBUG(); err != nil {
+			return err
+		}
+	}
 	if len(cs.PeerCertificates) > 0 && srv.verifyClients != tls.NoClientCert {
 		chains := cs.VerifiedChains
 		if len(chains) == 0 {

@@ -13,6 +13,7 @@ import (
 	"net/http/httptrace"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/go-cleanhttp"
@@ -47,6 +48,45 @@ type client struct {
 	// up by hash, while RootCAs is left as the library set it
 	// (verifyLazily).
 	lazyDial bool
+	// verifyHook is the VerifyConnection the library set (c.verify), to
+	// tell whether the user replaced it.
+	verifyHook func(tls.ConnectionState) error
+	// checked holds the verified chains of full handshakes whose peer
+	// checks verifyPeer ran and passed, for verify not to run them again
+	// (keyed by the chains' first element: crypto/tls hands the same
+	// slice to both hooks of a handshake).
+	checked peerChecked
+}
+
+// maxPeerChecked bounds peerChecked: entries stay only when
+// VerifyConnection was replaced; forgetting one only makes verify run the
+// checks again.
+const maxPeerChecked = 256
+
+type peerChecked struct {
+	mu sync.Mutex
+	m  map[*[]*x509.Certificate]struct{}
+}
+
+func (p *peerChecked) add(chains [][]*x509.Certificate) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.m == nil || len(p.m) >= maxPeerChecked {
+		p.m = make(map[*[]*x509.Certificate]struct{})
+	}
+	p.m[&chains[0]] = struct{}{}
+}
+
+// take reports whether chains were checked by verifyPeer, forgetting them.
+func (p *peerChecked) take(chains [][]*x509.Certificate) bool {
+	if len(chains) == 0 {
+		return false
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	_, ok := p.m[&chains[0]]
+	delete(p.m, &chains[0])
+	return ok
 }
 
 // identity is one certificate this side can present: fixed, or reloaded
@@ -203,7 +243,8 @@ func newClient(opts []Option, forDial bool) (*client, error) {
 	// VerifyConnection both apply the chain policy, so that replacing one
 	// of them leaves it in force.
 	cfg.VerifyPeerCertificate = c.verifyPeer
-	cfg.VerifyConnection = c.verify
+	c.verifyHook = c.verify
+	cfg.VerifyConnection = c.verifyHook
 	if sc := newCertSessionCache(ids, cfg.ClientSessionCache); sc != nil {
 		cfg.ClientSessionCache, c.sessions = sc, sc
 	}
@@ -237,21 +278,52 @@ func (c *client) getClientCertificate(cri *tls.CertificateRequestInfo) (*tls.Cer
 // verifyPeer is the VerifyPeerCertificate of a client config: the
 // chains crypto/tls verified must exist and meet the chain policy, with
 // the RSA floor of legacy mode left to verify, which knows the host.
-func (c *client) verifyPeer(_ [][]byte, chains [][]*x509.Certificate) error {
+//
+// It also does, on full handshakes, what verify does that does not need the
+// host name, so that replacing VerifyConnection (one assignment) leaves it
+// in force: GODEBUG=tlssha1=1 set after construction is refused, a CA
+// removed from a reloaded trust is refused (checkAnchored), and the checks
+// of WithPeerCheck run, given the ConnectionState fields known here
+// (PeerCertificates and VerifiedChains).
+func (c *client) verifyPeer(raw [][]byte, chains [][]*x509.Certificate) error {
+	if c.legacy == nil {
+		if err := checkGODEBUG(); err != nil {
+			return err
+		}
+	}
 	if len(chains) == 0 {
 		return errNotVerified
 	}
-	live, err := liveChains(c.pool, chains, "server")
+	given := chains
+	st := c.live.Current()
+	live, err := liveChains(st.Pool, chains, "server")
 	if err != nil {
 		return &tls.CertificateVerificationError{UnverifiedCertificates: chains[0][:1], Err: err}
 	}
 	chains = live
+	if err := c.checkAnchored(st, tls.ConnectionState{PeerCertificates: chains[0][:1]}, chains); err != nil {
+		return err
+	}
 	minRSA := internal.MinRSABits
 	if c.legacy != nil {
 		minRSA = legacyhook.MinRSABitsFloor // the lowest legacy mode allows; verify applies the host's
 	}
 	if err := checkChains("server", chains, minRSA); err != nil {
 		return &tls.CertificateVerificationError{UnverifiedCertificates: chains[0][:1], Err: err}
+	}
+	if len(c.s.PeerChecks) > 0 {
+		certs := make([]*x509.Certificate, 0, len(raw))
+		for _, der := range raw {
+			cert, err := x509.ParseCertificate(der)
+			if err != nil {
+				return &tls.CertificateVerificationError{UnverifiedCertificates: chains[0][:1], Err: fmt.Errorf("tlsdefault: a certificate sent by the server does not parse: %w", err)}
+			}
+			certs = append(certs, cert)
+		}
+		if err := internal.RunPeerChecks("server", c.s.PeerChecks, tls.ConnectionState{PeerCertificates: certs, VerifiedChains: chains}); err != nil {
+			return err
+		}
+		c.checked.add(given)
 	}
 	return nil
 }
@@ -291,6 +363,11 @@ var errNotVerified = errors.New("tlsdefault: the server's certificate was not ve
 // ConnectionState.ServerName, which NewTransport's dialler fills in for an
 // IP address.
 func (c *client) verify(cs tls.ConnectionState) error {
+	if c.legacy == nil {
+		if err := checkGODEBUG(); err != nil {
+			return err
+		}
+	}
 	name := cs.ServerName
 	chains := cs.VerifiedChains
 	if len(chains) == 0 {
@@ -319,6 +396,9 @@ func (c *client) verify(cs tls.ConnectionState) error {
 		}
 		c.legacy.Observe("client", name, "", cs)
 		logLegacy(c.s.Logger, "client", name, "", cs)
+	}
+	if len(c.s.PeerChecks) == 0 || !cs.DidResume && c.checked.take(cs.VerifiedChains) {
+		return nil // verifyPeer ran them on this full handshake
 	}
 	return internal.RunPeerChecks("server", c.s.PeerChecks, cs)
 }
@@ -424,7 +504,10 @@ func (c *client) dialTLS(t *http.Transport) func(ctx context.Context, network, a
 		if c.legacy != nil {
 			c.legacy.ClientConfigFor(cfg, name) // a host out of scope is offered only the defaults
 		}
-		if inner := cfg.VerifyConnection; inner != nil {
+		// ours: VerifyConnection is the library's, which runs the peer
+		// checks on resumption; otherwise the wrapper below does.
+		ours := internal.SameHook(cfg.VerifyConnection, c.verifyHook)
+		if inner := cfg.VerifyConnection; inner != nil || len(c.s.PeerChecks) > 0 {
 			// crypto/tls leaves ConnectionState.ServerName empty for an
 			// IP address; the verifier (ours, or the user's wrapping it)
 			// is told the name dialled.
@@ -432,7 +515,18 @@ func (c *client) dialTLS(t *http.Transport) func(ctx context.Context, network, a
 				if cs.ServerName == "" {
 					cs.ServerName = name
 				}
-				return inner(cs)
+				if inner != nil {
+					if err := inner(cs); err != nil {
+						return err
+					}
+				}
+				if cs.DidResume && !ours {
+					// VerifyPeerCertificate, which runs them on full
+					// handshakes, is not called on resumption: the checks
+					// hold also when VerifyConnection was replaced.
+					return internal.RunPeerChecks("server", c.s.PeerChecks, cs)
+				}
+				return nil
 			}
 		}
 		if lazy {

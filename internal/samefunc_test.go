@@ -1,0 +1,26 @@
+package internal
+
+import (
+	"crypto/tls"
+	"testing"
+)
+
+type hooked struct{ n int }
+
+func (h *hooked) verify(tls.ConnectionState) error { return nil }
+
+func TestSameHook(t *testing.T) {
+	a, b := &hooked{1}, &hooked{2}
+	ha, hb := a.verify, b.verify
+	cfg := &tls.Config{VerifyConnection: ha}
+	if !SameHook(cfg.Clone().VerifyConnection, ha) {
+		t.Error("a clone's hook is not the same")
+	}
+	if SameHook(hb, ha) || SameHook(a.verify, ha) || SameHook(nil, ha) || SameHook(ha, nil) {
+		t.Error("different hooks reported the same")
+	}
+	wrap := func(cs tls.ConnectionState) error { return ha(cs) }
+	if SameHook(wrap, ha) {
+		t.Error("a wrapper reported the same")
+	}
+}
