@@ -248,6 +248,7 @@ func newClient(opts []Option, forDial bool) (*client, error) {
 	if sc := newCertSessionCache(ids, cfg.ClientSessionCache); sc != nil {
 		cfg.ClientSessionCache, c.sessions = sc, sc
 	}
+	cfg.ClientSessionCache = c.trustSessions(cfg.ClientSessionCache)
 	if c.legacy != nil {
 		c.legacy.Widen(cfg, "client")
 	}
