@@ -438,7 +438,12 @@ func WithALPN(protos ...string) Option {
 // that wraps check's (errors.Is and errors.As reach it), explained as a
 // refusal by the peer check in the client's *HandshakeError and in the
 // listener's log. Checks given more than once run in order; the first error
-// wins. check must be safe for concurrent use.
+// wins. check must be safe for concurrent use, and a pure function of
+// the state it reads: it runs once per handshake, but twice when
+// VerifyConnection was replaced by a hook that calls the library's. It
+// keeps running when VerifyConnection is replaced (on a client from
+// VerifyPeerCertificate on full handshakes; on a server after the
+// replaced hook, from GetConfigForClient).
 //
 // On a server with WithClientAuth(tls.VerifyClientCertIfGiven) (or
 // without WithClientAuth), check also runs for a client that sent no

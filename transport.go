@@ -154,8 +154,9 @@ func describeTrust(p *capool.Pool) string {
 // RootCAs when ClientConfig is called (each CA under its <hash>.N name:
 // a read and a parse of every CA of the directory, about 0.3 s for
 // 10,000 CAs on a small machine); a CA deleted from the directory later
-// is refused from the next handshake on (resumed sessions too, by
-// VerifyConnection), and one added later needs a new config (NewClient
+// is refused from the next handshake on (resumed sessions too: by
+// VerifyConnection, and the session cache does not offer sessions made
+// before the directory changed), and one added later needs a new config (NewClient
 // looks CAs up by hash for each connection instead, and costs the same
 // whatever the size of the directory). The name checked is ServerName
 // exactly as crypto/tls checks it, so tls.Dial by IP address works.
