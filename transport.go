@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptrace"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -20,6 +21,7 @@ import (
 	"github.com/tlsdefault/tlsdefault/capool"
 	"github.com/tlsdefault/tlsdefault/internal"
 	"github.com/tlsdefault/tlsdefault/internal/legacyhook"
+	"github.com/tlsdefault/tlsdefault/internal/safetext"
 )
 
 // client is one client configuration and what it needs at handshake time.
@@ -136,19 +138,23 @@ func describeTrust(p *capool.Pool) string {
 // to the returned config is never undone by legacy mode: a raised
 // MinVersion or a shorter CipherSuites list holds for every host.
 func ClientConfig(opts ...Option) (*tls.Config, error) {
-	c, err := newClient(opts, false)
+	c, err := newClient(opts, "ClientConfig")
 	if err != nil {
 		return nil, err
 	}
 	return c.config, nil
 }
 
-// newClient builds a client; forDial is set for NewClient, whose dialler
-// sees each connection.
-func newClient(opts []Option, forDial bool) (*client, error) {
+// newClient builds a client for the constructor named ctor; only
+// NewClient has a dialler that sees each connection.
+func newClient(opts []Option, ctor string) (*client, error) {
+	forDial := ctor == "NewClient"
 	s, err := collect(opts)
 	if err != nil {
 		return nil, err
+	}
+	if s.Legacy != nil && s.Legacy.Scoped() && !forDial {
+		return nil, fmt.Errorf("tlsdefault: %s: legacy.ForHosts needs a client that widens per connection, and the config %s returns is used for any host (one assignment to its VerifyConnection would open the old versions to every host): use NewClient, whose dialler offers the old versions only to the hosts in scope; or, for a config used only for the old host, give legacy.Allow() without ForHosts", ctor, ctor)
 	}
 	if s.ClientAuthSet {
 		return nil, errors.New("tlsdefault: WithClientAuth applies to servers (ServerConfig, Listen, NewListener), not to clients")
@@ -208,7 +214,7 @@ func newClient(opts []Option, forDial bool) (*client, error) {
 		cfg.ClientSessionCache, c.sessions = sc, sc
 	}
 	if c.legacy != nil {
-		c.legacy.Widen(cfg, "client")
+		c.legacy.Widen(cfg) // without a scope only; NewClient's dialler widens its clone for a host in scope
 	}
 	c.config = cfg
 	return c, nil
@@ -363,7 +369,7 @@ func (c *client) verify(cs tls.ConnectionState) error {
 // failures as they happen and scopes legacy mode exactly; use NewTransport
 // for a transport to change or clone.
 func NewTransport(opts ...Option) (*http.Transport, error) {
-	c, err := newClient(opts, false)
+	c, err := newClient(opts, "NewTransport")
 	if err != nil {
 		return nil, err
 	}
@@ -422,7 +428,7 @@ func (c *client) dialTLS(t *http.Transport) func(ctx context.Context, network, a
 		name := cfg.ServerName
 		inLegacy := c.legacy != nil && c.legacy.Covers(name)
 		if c.legacy != nil {
-			c.legacy.ClientConfigFor(cfg, name) // a host out of scope is offered only the defaults
+			c.legacy.ClientConfigFor(cfg, name) // only a host in scope is offered the old versions
 		}
 		if inner := cfg.VerifyConnection; inner != nil {
 			// crypto/tls leaves ConnectionState.ServerName empty for an
@@ -566,6 +572,34 @@ func (c *client) verifyLazily(cfg *tls.Config) {
 	}
 }
 
+// refuseLegacyProxy is the OnProxyConnectResponse of NewClient's
+// transport t with a scoped legacy mode: through an HTTP(S) proxy net/http
+// handshakes with t's TLSClientConfig itself, which is never widened for a
+// scope, so a host in scope cannot be offered the old versions there. The
+// request is refused, before any handshake, with an error that says so,
+// rather than left to fail (or not) on the version the host picks. Hosts
+// out of scope go through the proxy as usual, with the defaults.
+func (c *client) refuseLegacyProxy(t *http.Transport) func(context.Context, *url.URL, *http.Request, *http.Response) error {
+	return func(_ context.Context, proxy *url.URL, req *http.Request, _ *http.Response) error {
+		host := req.Host
+		if h, _, err := net.SplitHostPort(host); err == nil {
+			host = h
+		}
+		name := host
+		if cfg := t.TLSClientConfig; cfg != nil && cfg.ServerName != "" {
+			name = cfg.ServerName
+		}
+		if !c.legacy.Covers(name) {
+			return nil
+		}
+		via := "a proxy"
+		if proxy != nil {
+			via = "the proxy " + safetext.Quote(proxy.Host)
+		}
+		return fmt.Errorf("tlsdefault: %s is in the scope of legacy.ForHosts, but the request goes through %s, where net/http makes the TLS handshake with the transport's TLSClientConfig, which NewClient never widens for a scope (so that no field of it can open the old versions to other hosts); so the request is refused. Reach %s without the proxy (NO_PROXY), or through a client of its own built with legacy.Allow() without ForHosts and used only for that host", safetext.Quote(name), via, safetext.Quote(name))
+	}
+}
+
 // httpsProxyInEnv reports whether the environment names a proxy for HTTPS
 // (net/http's ProxyFromEnvironment): net/http handshakes through it with
 // TLSClientConfig itself, not with NewClient's dialler.
@@ -627,11 +661,14 @@ func hostForMessage(host, serverName string) string {
 // fields of this transport, not the clone's: to change a clone, set its
 // DialTLSContext to nil, or start from NewTransport.
 func NewClient(opts ...Option) (*http.Client, error) {
-	c, err := newClient(opts, true)
+	c, err := newClient(opts, "NewClient")
 	if err != nil {
 		return nil, err
 	}
 	t := c.transport()
 	t.DialTLSContext = c.dialTLS(t)
+	if c.legacy != nil && c.legacy.Scoped() {
+		t.OnProxyConnectResponse = c.refuseLegacyProxy(t)
+	}
 	return &http.Client{Transport: t}, nil
 }
