@@ -157,7 +157,7 @@
 // a host out of scope is offered only the defaults, whatever is assigned
 // to TLSClientConfig. ClientConfig and NewTransport, whose config serves
 // any host, return an error when given a scope ("tlsdefault: ClientConfig:
-// legacy.ForHosts needs a client that widens per connection: ..."); for a
+// legacy.ForHosts needs a client that widens per connection, ..."); for a
 // config used only for the old host, give them Allow without ForHosts.
 //
 // Through a proxy, net/http makes the TLS handshake with TLSClientConfig
