@@ -157,7 +157,7 @@ func newServer(opts []Option, needCert bool) (*server, error) {
 	srv.verifyHook = srv.verify
 	cfg.VerifyConnection = srv.verifyHook
 	if l := srv.legacy; l != nil {
-		l.Widen(cfg, "server")
+		l.Widen(cfg)
 		cfg.GetConfigForClient = func(hello *tls.ClientHelloInfo) (*tls.Config, error) {
 			// Cloned from the live config at handshake time, so that
 			// changes the user made to it after construction hold.

@@ -26,11 +26,15 @@ import (
 
 func acceptAll(tls.ConnectionState) error { return nil }
 
-// A client with legacy.Allow(legacy.ForHosts("old.example")) offers TLS
-// 1.0 to every server and relies on VerifyConnection alone to refuse it
-// from a server out of scope. One assignment, VerifyConnection replaced
-// (an OCSP or logging hook written without wrapping), lets every server
-// negotiate TLS 1.0, which crypto/tls with the same roots refuses.
+// A client with legacy.Allow(legacy.ForHosts("old.example")) used to offer
+// TLS 1.0 to every server and rely on VerifyConnection alone to refuse it
+// from a server out of scope: one assignment, VerifyConnection replaced
+// (an OCSP or logging hook written without wrapping), let every server
+// negotiate TLS 1.0, which crypto/tls with the same roots refuses. Now no
+// config code outside the library can reach is widened for a scope:
+// ClientConfig and NewTransport refuse a scope, and NewClient's
+// TLSClientConfig stays strict (its dialler widens a private clone for a
+// host in scope), so no single assignment lets a host out of scope in.
 func TestRedteamLegacyScopeHookReplaced(t *testing.T) {
 	ca := testpki.NewCA(t)
 	old := &tls.Config{Certificates: []tls.Certificate{ca.Server(t).TLS()}, MinVersion: tls.VersionTLS10, MaxVersion: tls.VersionTLS10}
@@ -39,29 +43,47 @@ func TestRedteamLegacyScopeHookReplaced(t *testing.T) {
 	if _, err := handshake(t, std, old); err == nil {
 		t.Fatal("control: crypto/tls accepted a TLS 1.0 server")
 	}
-	opts := []tlsdefault.Option{tlsdefault.WithCAData(ca.CertDER()), legacy.Allow(legacy.ForHosts("old.example"))}
+	opts := []tlsdefault.Option{tlsdefault.WithCAData(ca.CertDER()), legacy.Allow(legacy.ForHosts("old.example"), legacy.Quiet())}
 
-	cfg, err := tlsdefault.ClientConfig(opts...)
+	// The constructors that return a config for any host refuse a scope.
+	if cfg, err := tlsdefault.ClientConfig(opts...); err == nil {
+		cfg.VerifyConnection = acceptAll
+		if cs, err := handshake(t, cfg, old); err == nil {
+			t.Errorf("ClientConfig(legacy.ForHosts(old.example)) with VerifyConnection replaced accepted %s from localhost (out of scope)", tls.VersionName(cs.Version))
+		}
+		t.Error("ClientConfig(legacy.ForHosts(old.example)) built a config; want an error (the config is used for any host)")
+	} else if msg := err.Error(); !strings.HasPrefix(msg, "tlsdefault: ClientConfig: legacy.ForHosts") || !strings.Contains(msg, "NewClient") || !strings.Contains(msg, "without ForHosts") {
+		t.Errorf("ClientConfig(legacy.ForHosts(old.example)): error %q does not say what to use instead", msg)
+	}
+	if _, err := tlsdefault.NewTransport(opts...); err == nil {
+		t.Error("NewTransport(legacy.ForHosts(old.example)) built a transport; want an error")
+	} else if msg := err.Error(); !strings.HasPrefix(msg, "tlsdefault: NewTransport: legacy.ForHosts") || !strings.Contains(msg, "NewClient") {
+		t.Errorf("NewTransport(legacy.ForHosts(old.example)): error %q does not say what to use instead", msg)
+	}
+
+	// NewClient's TLSClientConfig is strict: with VerifyConnection
+	// replaced, it still refuses TLS 1.0, used as it is (tls.Dial, or
+	// net/http through a proxy) and through the dialler.
+	c, err := tlsdefault.NewClient(opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := handshake(t, cfg, old); err == nil {
-		t.Fatal("control: out-of-scope TLS 1.0 server accepted with the library's hooks")
+	defer c.CloseIdleConnections()
+	tr := c.Transport.(*http.Transport)
+	if tr.TLSClientConfig.MinVersion < tls.VersionTLS12 {
+		t.Errorf("NewClient(legacy.ForHosts(old.example)): TLSClientConfig.MinVersion is %s", tls.VersionName(tr.TLSClientConfig.MinVersion))
 	}
-	cfg.VerifyConnection = acceptAll
-	if cs, err := handshake(t, cfg, old); err == nil {
-		t.Errorf("ClientConfig(legacy.ForHosts(old.example)) with VerifyConnection replaced accepted %s from localhost (out of scope)", tls.VersionName(cs.Version))
-	}
-
-	tr, err := tlsdefault.NewTransport(opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tr.CloseIdleConnections()
 	tr.TLSClientConfig.VerifyConnection = acceptAll
+	if cs, err := handshake(t, tr.TLSClientConfig, old); err == nil {
+		t.Errorf("NewClient(legacy.ForHosts(old.example)): TLSClientConfig with VerifyConnection replaced accepted %s from localhost (out of scope)", tls.VersionName(cs.Version))
+	}
 	addr := serveHTTPS(t, old, nil)
-	if resp, _, err := get(t, &http.Client{Transport: tr, Timeout: 10 * time.Second}, "https://localhost:"+port(addr)+"/"); err == nil {
-		t.Errorf("NewTransport(legacy.ForHosts(old.example)) with VerifyConnection replaced accepted %s from localhost (out of scope)", tls.VersionName(resp.TLS.Version))
+	if resp, _, err := get(t, c, "https://localhost:"+port(addr)+"/"); err == nil {
+		t.Errorf("NewClient(legacy.ForHosts(old.example)) with VerifyConnection replaced accepted %s from localhost (out of scope)", tls.VersionName(resp.TLS.Version))
+	}
+	tr.DialTLSContext = nil // net/http handshakes with TLSClientConfig itself
+	if resp, _, err := get(t, c, "https://localhost:"+port(addr)+"/"); err == nil {
+		t.Errorf("NewClient(legacy.ForHosts(old.example)) without its dialler, VerifyConnection replaced, accepted %s from localhost (out of scope)", tls.VersionName(resp.TLS.Version))
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptrace"
+	"net/url"
 	"os"
 	"strings"
 	"sync"
@@ -21,6 +22,7 @@ import (
 	"github.com/tlsdefault/tlsdefault/capool"
 	"github.com/tlsdefault/tlsdefault/internal"
 	"github.com/tlsdefault/tlsdefault/internal/legacyhook"
+	"github.com/tlsdefault/tlsdefault/internal/safetext"
 )
 
 // client is one client configuration and what it needs at handshake time.
@@ -28,10 +30,10 @@ type client struct {
 	s     *internal.Settings
 	pool  *capool.Pool
 	trust string
-	// config is what ClientConfig returns and NewTransport puts in
-	// TLSClientConfig: widened when legacy is given (a scope is then
-	// enforced by VerifyConnection, by server name, and NewClient's
-	// dialler narrows its clone for a host out of scope).
+	// config is what ClientConfig returns and NewTransport and NewClient
+	// put in TLSClientConfig: widened for legacy.Allow without a scope
+	// only. With a scope (NewClient only) it stays strict, and NewClient's
+	// dialler widens its private clone for a host in scope.
 	config *tls.Config
 	// roots is the RootCAs the library set on config: a transport's
 	// dialler replaces it with the CAs a hashed capath holds at dial
@@ -162,34 +164,40 @@ func describeTrust(p *capool.Pool) string {
 // exactly as crypto/tls checks it, so tls.Dial by IP address works.
 //
 // The chain policy is applied by both VerifyPeerCertificate and
-// VerifyConnection, and VerifyConnection also enforces the legacy scope:
-// wrap them if you need your own check. No single field assignment makes
+// VerifyConnection: wrap them if you need your own check. No single field assignment makes
 // the config accept a server that crypto/tls with the same roots would
 // refuse: replacing one of the two hooks leaves the other; RootCAs, Time
 // and ServerName set on it are used by crypto/tls as for any config; and
 // InsecureSkipVerify makes every handshake fail, saying why. As with any
 // *tls.Config, do not modify it once it is in use; Clone it instead.
 //
-// With legacy.Allow(legacy.ForHosts(...)), the config offers the old
-// versions and suites to every server and VerifyConnection refuses their use
-// by a server out of scope; NewTransport does better for direct
-// connections, offering them only to the hosts in scope. A user's change
-// to the returned config is never undone by legacy mode: a raised
-// MinVersion or a shorter CipherSuites list holds for every host.
+// With legacy.Allow() (no scope), the config offers the old versions and
+// suites to every server; a user's change to it is never undone by legacy
+// mode: a raised MinVersion or a shorter CipherSuites list holds. With
+// legacy.Allow(legacy.ForHosts(...)), ClientConfig returns an error: the
+// config would be used for any host, crypto/tls has no callback but
+// VerifyConnection that sees the version negotiated, and one assignment
+// to it would open the old versions to every host. Use NewClient, whose
+// dialler offers them only to the hosts in scope, or a config built with
+// legacy.Allow() without ForHosts and used only for the old host.
 func ClientConfig(opts ...Option) (*tls.Config, error) {
-	c, err := newClient(opts, false)
+	c, err := newClient(opts, "ClientConfig")
 	if err != nil {
 		return nil, err
 	}
 	return c.config, nil
 }
 
-// newClient builds a client; forDial is set for NewClient, whose dialler
-// sees each connection.
-func newClient(opts []Option, forDial bool) (*client, error) {
+// newClient builds a client for the constructor named ctor; only
+// NewClient has a dialler that sees each connection.
+func newClient(opts []Option, ctor string) (*client, error) {
+	forDial := ctor == "NewClient"
 	s, err := collect(opts)
 	if err != nil {
 		return nil, err
+	}
+	if s.Legacy != nil && s.Legacy.Scoped() && !forDial {
+		return nil, fmt.Errorf("tlsdefault: %s: legacy.ForHosts needs a client that widens per connection, and the config %s returns is used for any host (one assignment to its VerifyConnection would open the old versions to every host): use NewClient, whose dialler offers the old versions only to the hosts in scope; or, for a config used only for the old host, give legacy.Allow() without ForHosts", ctor, ctor)
 	}
 	if s.ClientAuthSet {
 		return nil, errors.New("tlsdefault: WithClientAuth applies to servers (ServerConfig, Listen, NewListener), not to clients")
@@ -251,7 +259,7 @@ func newClient(opts []Option, forDial bool) (*client, error) {
 	}
 	cfg.ClientSessionCache = c.trustSessions(cfg.ClientSessionCache)
 	if c.legacy != nil {
-		c.legacy.Widen(cfg, "client")
+		c.legacy.Widen(cfg) // without a scope only; NewClient's dialler widens its clone for a host in scope
 	}
 	c.config = cfg
 	return c, nil
@@ -434,18 +442,16 @@ func (c *client) verify(cs tls.ConnectionState) error {
 //   - Errors are those of crypto/tls and net/http, inside *url.Error, with
 //     the x509 and crypto/tls types reachable by errors.As; Diagnose turns
 //     one into a *HandshakeError that explains it.
-//   - With legacy.Allow(legacy.ForHosts(...)), TLSClientConfig is widened
-//     as ClientConfig's is: every host is offered the old versions and
-//     suites after the defaults, a host in scope may use them, and a host
-//     out of scope that negotiates one is refused by VerifyConnection (it
-//     fails closed). A host dialled by IP address is out of scope, since
-//     crypto/tls does not give VerifyConnection the address.
+//   - With legacy.Allow() (no scope), TLSClientConfig is widened as
+//     ClientConfig's is: every host is offered the old versions and
+//     suites after the defaults. With legacy.Allow(legacy.ForHosts(...)),
+//     NewTransport returns an error, as ClientConfig does: use NewClient.
 //
 // NewClient's transport dials HTTPS itself instead, which explains
-// failures as they happen and scopes legacy mode exactly; use NewTransport
-// for a transport to change or clone.
+// failures as they happen and scopes legacy mode to the hosts of
+// legacy.ForHosts; use NewTransport for a transport to change or clone.
 func NewTransport(opts ...Option) (*http.Transport, error) {
-	c, err := newClient(opts, false)
+	c, err := newClient(opts, "NewTransport")
 	if err != nil {
 		return nil, err
 	}
@@ -504,7 +510,7 @@ func (c *client) dialTLS(t *http.Transport) func(ctx context.Context, network, a
 		name := cfg.ServerName
 		inLegacy := c.legacy != nil && c.legacy.Covers(name)
 		if c.legacy != nil {
-			c.legacy.ClientConfigFor(cfg, name) // a host out of scope is offered only the defaults
+			c.legacy.ClientConfigFor(cfg, name) // only a host in scope is offered the old versions
 		}
 		// ours: VerifyConnection is the library's, which runs the peer
 		// checks on resumption; otherwise the wrapper below does.
@@ -662,6 +668,34 @@ func (c *client) verifyLazily(cfg *tls.Config) {
 	}
 }
 
+// refuseLegacyProxy is the OnProxyConnectResponse of NewClient's
+// transport t with a scoped legacy mode: through an HTTP(S) proxy net/http
+// handshakes with t's TLSClientConfig itself, which is never widened for a
+// scope, so a host in scope cannot be offered the old versions there. The
+// request is refused, before any handshake, with an error that says so,
+// rather than left to fail (or not) on the version the host picks. Hosts
+// out of scope go through the proxy as usual, with the defaults.
+func (c *client) refuseLegacyProxy(t *http.Transport) func(context.Context, *url.URL, *http.Request, *http.Response) error {
+	return func(_ context.Context, proxy *url.URL, req *http.Request, _ *http.Response) error {
+		host := req.Host
+		if h, _, err := net.SplitHostPort(host); err == nil {
+			host = h
+		}
+		name := host
+		if cfg := t.TLSClientConfig; cfg != nil && cfg.ServerName != "" {
+			name = cfg.ServerName
+		}
+		if !c.legacy.Covers(name) {
+			return nil
+		}
+		via := "a proxy"
+		if proxy != nil {
+			via = "the proxy " + safetext.Quote(proxy.Host)
+		}
+		return fmt.Errorf("tlsdefault: %s is in the scope of legacy.ForHosts, but the request goes through %s, where net/http makes the TLS handshake with the transport's TLSClientConfig, which NewClient never widens for a scope (so that no field of it can open the old versions to other hosts); so the request is refused. Reach %s without the proxy (NO_PROXY), or through a client of its own built with legacy.Allow() without ForHosts and used only for that host", safetext.Quote(name), via, safetext.Quote(name))
+	}
+}
+
 // httpsProxyInEnv reports whether the environment names a proxy for HTTPS
 // (net/http's ProxyFromEnvironment): net/http handshakes through it with
 // TLSClientConfig itself, not with NewClient's dialler.
@@ -680,17 +714,37 @@ func hostForMessage(host, serverName string) string {
 // with the defaults of this package. It has no overall timeout, like
 // http.DefaultClient; set Client.Timeout or use request contexts.
 //
-// Its Transport is a transport from NewTransport whose DialTLSContext is
+// Its Transport is a transport as NewTransport makes, whose DialTLSContext is
 // the library's dialler, used for direct HTTPS connections (net/http then
 // ignores TLSClientConfig and DialContext for them): it dials with the
 // transport's DialContext and handshakes with a clone of its
 // TLSClientConfig, both read at dial time, so that changes made to this
-// transport hold; it offers the old versions and suites of
-// legacy.Allow(legacy.ForHosts(...)) only to the hosts in scope (IP
-// addresses included), and returns errors as *HandshakeError, which
-// explains the failure from the course of the handshake and wraps the
-// error of crypto/tls. Through an HTTP proxy net/http handshakes with
-// TLSClientConfig, as NewTransport's does.
+// transport hold, and returns errors as *HandshakeError, which explains
+// the failure from the course of the handshake and wraps the error of
+// crypto/tls.
+//
+// With legacy.Allow(legacy.ForHosts(...)), TLSClientConfig holds the
+// defaults (TLS 1.2 and later, the AEAD suites) and is never widened:
+// only the dialler's private clone is, for a host in scope (IP addresses
+// included), in the fields that still hold the defaults, so that a field
+// you set there is not undone (TLS 1.2 is the default: to keep a host in
+// scope at TLS 1.2, take it out of ForHosts; a MinVersion of TLS 1.3 or a
+// shorter CipherSuites list holds). No assignment to TLSClientConfig (a
+// VerifyConnection replaced, say) can therefore let a host out of scope
+// negotiate an old version. Whatever net/http handshakes with
+// TLSClientConfig itself cannot reach a host in scope that speaks only the
+// old versions: it fails closed. That is the case through a proxy (the
+// transport's Proxy, from HTTPS_PROXY, or set later), where net/http makes
+// the handshake: the transport's OnProxyConnectResponse refuses a request
+// to a host in scope before any handshake, with an error that says so
+// (whatever versions the host speaks); a host out of scope goes through
+// the proxy with the defaults. (A SOCKS5 proxy, or an
+// OnProxyConnectResponse you replace, leaves a host in scope to the
+// strict handshake.) Reach the old host without the proxy (NO_PROXY), or
+// through a client of its own built with legacy.Allow() without ForHosts
+// and used only for that host. With legacy.Allow() without a scope,
+// TLSClientConfig is widened for every host, as NewTransport's is, and a
+// proxy changes nothing.
 //
 // With a hashed WithCAPath, NewClient reads nothing of the directory
 // when called, and the dialler verifies each connection by looking up
@@ -723,11 +777,14 @@ func hostForMessage(host, serverName string) string {
 // fields of this transport, not the clone's: to change a clone, set its
 // DialTLSContext to nil, or start from NewTransport.
 func NewClient(opts ...Option) (*http.Client, error) {
-	c, err := newClient(opts, true)
+	c, err := newClient(opts, "NewClient")
 	if err != nil {
 		return nil, err
 	}
 	t := c.transport()
 	t.DialTLSContext = c.dialTLS(t)
+	if c.legacy != nil && c.legacy.Scoped() {
+		t.OnProxyConnectResponse = c.refuseLegacyProxy(t)
+	}
 	return &http.Client{Transport: t}, nil
 }

@@ -22,7 +22,7 @@ func TestTransportKeepsWrappedVerifyConnection(t *testing.T) {
 	addr := serveHTTPS(t, plainServer(ca.Server(t)), nil)
 	for _, opts := range [][]tlsdefault.Option{
 		{tlsdefault.WithCAData(ca.CertPEM())},
-		{tlsdefault.WithCAData(ca.CertPEM()), legacy.Allow(legacy.ForHosts("old.test"), legacy.Quiet())},
+		{tlsdefault.WithCAData(ca.CertPEM()), legacy.Allow(legacy.Quiet())}, // widened (NewTransport refuses ForHosts)
 	} {
 		tr, err := tlsdefault.NewTransport(opts...)
 		if err != nil {
@@ -50,19 +50,28 @@ func TestTransportKeepsWrappedVerifyConnection(t *testing.T) {
 }
 
 // A floor raised in place on the transport's config holds, also for a host
-// in the scope of legacy.Allow.
+// in the scope of legacy.Allow: on NewTransport's widened config (Allow
+// without scope), and on NewClient's, whose dialler widens its clone for
+// a host of legacy.ForHosts.
 func TestTransportKeepsRaisedFloor(t *testing.T) {
 	ca := testpki.NewCA(t)
 	addr := serveHTTPS(t, &tls.Config{Certificates: []tls.Certificate{ca.Server(t, "old.test").TLS()}, MaxVersion: tls.VersionTLS12}, nil)
-	tr, err := tlsdefault.NewTransport(tlsdefault.WithCAData(ca.CertPEM()), legacy.Allow(legacy.ForHosts("old.test"), legacy.Quiet()))
+	tr, err := tlsdefault.NewTransport(tlsdefault.WithCAData(ca.CertPEM()), legacy.Allow(legacy.Quiet()))
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr.TLSClientConfig.MinVersion = tls.VersionTLS13
-	tr.TLSClientConfig.ServerName = "old.test"
-	_, _, err = get(t, &http.Client{Transport: tr}, "https://127.0.0.1:"+port(addr))
-	if err == nil {
-		t.Fatal("TLS 1.2 server accepted after MinVersion was raised to TLS 1.3")
+	c, err := tlsdefault.NewClient(tlsdefault.WithCAData(ca.CertPEM()), legacy.Allow(legacy.ForHosts("old.test"), legacy.Quiet()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, tr := range map[string]*http.Transport{"NewTransport(Allow())": tr, "NewClient(Allow(ForHosts))": c.Transport.(*http.Transport)} {
+		tr.TLSClientConfig.MinVersion = tls.VersionTLS13
+		tr.TLSClientConfig.ServerName = "old.test"
+		_, _, err = get(t, &http.Client{Transport: tr}, "https://127.0.0.1:"+port(addr))
+		if err == nil {
+			t.Errorf("%s: TLS 1.2 server accepted after MinVersion was raised to TLS 1.3", name)
+		}
+		tr.CloseIdleConnections()
 	}
 }
 

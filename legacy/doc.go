@@ -65,8 +65,8 @@
 // "//go:debug tlssha1=1" directive in the main package; the last setting
 // wins, and the environment over the default, as for the Go runtime),
 // every constructor of package tlsdefault without Allow returns an error
-// that names the setting. With Allow(ForHosts(...)) the constructor builds
-// and warns once (see [WarnTo] and [Quiet]) that the setting reaches every
+// that names the setting. With Allow(ForHosts(...)) the constructor
+// (NewClient, ServerConfig, Listen, NewListener) builds and warns once (see [WarnTo] and [Quiet]) that the setting reaches every
 // host, not only those in scope. With Allow and no scope every peer is in
 // legacy mode anyway. The setting is read when the constructor runs.
 //
@@ -147,35 +147,51 @@
 //		legacy.Allow(legacy.ForHosts("billing.internal.example")),
 //	)
 //
-// On a client, the config (from ClientConfig, and the TLSClientConfig of
-// NewTransport) is widened for every host, since crypto/tls cannot tell
-// hosts apart before the handshake, and its VerifyConnection refuses a
-// legacy handshake with a ServerName out of scope. The dialler of
-// NewClient's transport does better for direct connections: a host out of
-// scope is offered only the defaults. With NewTransport, and through an
-// HTTP proxy, net/http handshakes with TLSClientConfig itself: a host in
-// scope is reached, one out of scope is offered the old versions too but
-// refused if it picks one, and a host dialled by IP address is out of
-// scope (crypto/tls does not give the verifier the address). On a server the scope is matched against the SNI
-// name the client sends; clients that send none, or a name that is not a
-// valid host name, are out of scope. A listener that must serve SNI-less
-// old clients needs Allow without ForHosts, ideally on its own port.
+// On a client, a scope needs NewClient. crypto/tls cannot tell hosts apart
+// before the handshake, and the only client callback that sees the version
+// negotiated is VerifyConnection, which one assignment replaces; so no
+// config that code outside the library can reach is widened for a scope.
+// NewClient's TLSClientConfig holds the defaults, and its dialler widens
+// its own clone of it, made for one connection, for a host in scope (the
+// URL's host, or TLSClientConfig.ServerName when set; an IP address too):
+// a host out of scope is offered only the defaults, whatever is assigned
+// to TLSClientConfig. ClientConfig and NewTransport, whose config serves
+// any host, return an error when given a scope ("tlsdefault: ClientConfig:
+// legacy.ForHosts needs a client that widens per connection, ..."); for a
+// config used only for the old host, give them Allow without ForHosts.
 //
-// The config a constructor returns is widened once, when it is built (a
-// scoped server's per handshake, for the names in scope, as long as its
-// MinVersion and CipherSuites hold the defaults). A change made to it
-// afterwards, such as a raised MinVersion or a shorter CipherSuites list,
-// is never undone, on either side.
+// Through a proxy, net/http makes the TLS handshake with TLSClientConfig
+// itself, not with the dialler, so a host in scope cannot be offered the
+// old versions there: NewClient's transport refuses a request to a host in
+// scope through a proxy, before any handshake and whatever versions the
+// host speaks, with an error that says so and what to do
+// (OnProxyConnectResponse; through a SOCKS5 proxy, or with that hook
+// replaced, the strict config fails closed on an old host). Hosts out of
+// scope go through the proxy with the defaults. To reach an old host
+// through a proxy, use a client of its own, built with Allow without
+// ForHosts and used only for that host; or exempt the host from the proxy
+// (NO_PROXY).
 //
-// The scope of a widened client config (from ClientConfig, or a
-// transport's TLSClientConfig used through a proxy) is enforced by its
-// VerifyConnection, the only callback of crypto/tls that sees the version
-// and suite: wrap it, never replace it. A config whose VerifyConnection was
-// replaced still verifies the chain (VerifyPeerCertificate), but no longer
-// refuses a legacy handshake with a host out of scope, and accepts RSA keys
-// of 1024 bits or more (never less) from every host. The transport's
-// own direct connections do not depend on it: a host out of scope is never
-// offered the old versions and suites.
+// On a server the scope is matched against the SNI name the client sends,
+// per handshake (GetConfigForClient); clients that send none, or a name
+// that is not a valid host name, are out of scope. A listener that must
+// serve SNI-less old clients needs Allow without ForHosts, ideally on its
+// own port.
+//
+// Without a scope, the config a constructor returns is widened once, when
+// it is built. With one, the config stays at the defaults and the library
+// widens its own per-connection (client) or per-handshake (server) clone,
+// for a peer in scope, in the fields that still hold the defaults. A change
+// made to a returned config afterwards, such as a raised MinVersion or a
+// shorter CipherSuites list, is never undone, on either side; with a
+// scope, setting MinVersion to TLS 1.2, which is the default, does not
+// stop the widening for a peer in scope (raise it to TLS 1.3, or take the
+// peer out of ForHosts).
+//
+// A config widened without a scope still verifies the chain with
+// VerifyPeerCertificate if its VerifyConnection is replaced, and accepts
+// RSA keys of 1024 bits or more (never less) from every host, as Allow
+// without a scope does anyway.
 //
 // # Observation
 //

@@ -97,11 +97,16 @@ func godebugChild(t *testing.T) {
 			t.Errorf("%s without legacy.Allow under GODEBUG=%s: %v", c.name, os.Getenv("GODEBUG"), err)
 		}
 
-		// A scoped Allow builds, and warns once per Allow that the
+		// A scoped Allow builds (ClientConfig and NewTransport refuse a
+		// scope, whatever GODEBUG says), and warns once per Allow that the
 		// setting reaches every host; an unscoped one covers every host
 		// anyway and builds without that warning.
 		warn := &syncBuffer{}
-		if err := c.build(legacy.Allow(legacy.ForHosts("old.test"), legacy.WarnTo(warn))); err != nil {
+		err = c.build(legacy.Allow(legacy.ForHosts("old.test"), legacy.WarnTo(warn)))
+		switch shared := c.name == "ClientConfig" || c.name == "NewTransport"; {
+		case shared && (err == nil || !strings.Contains(err.Error(), "use NewClient")):
+			t.Errorf("%s with a scoped legacy.Allow: %v; want the error that says to use NewClient", c.name, err)
+		case !shared && err != nil:
 			t.Errorf("%s with a scoped legacy.Allow: %v", c.name, err)
 		}
 		got := warn.String()

@@ -79,30 +79,25 @@ func widen(cfg *tls.Config) {
 	}
 }
 
-// narrow undoes widen on the fields that still hold the widened values.
-func narrow(cfg *tls.Config) {
-	if cfg.MinVersion == tls.VersionTLS10 {
-		cfg.MinVersion = internal.MinVersion
-	}
-	if slices.Equal(cfg.CipherSuites, widenedSuites()) {
-		cfg.CipherSuites = internal.CipherSuites()
-	}
-}
-
 func (m *mode) scoped() bool { return len(m.hosts) > 0 }
 
-// Widen implements legacyhook.Hook.
-func (m *mode) Widen(cfg *tls.Config, side string) {
-	if side == "server" && m.scoped() {
-		return // widened per handshake, for the SNI names in scope
+// Widen implements legacyhook.Hook: only without a scope. A scoped
+// client's or server's config stays strict; the library widens its own
+// per-connection clone for a peer in scope (ClientConfigFor,
+// ServerConfigFor), so that no field of a config that code outside the
+// library can reach (VerifyConnection replaced, say) is left to keep a
+// peer out of scope from the old versions.
+func (m *mode) Widen(cfg *tls.Config) {
+	if m.scoped() {
+		return
 	}
 	widen(cfg)
 }
 
 // ClientConfigFor implements legacyhook.Hook.
 func (m *mode) ClientConfigFor(cfg *tls.Config, host string) {
-	if !m.Covers(host) {
-		narrow(cfg)
+	if m.scoped() && m.Covers(host) {
+		widen(cfg)
 	}
 }
 

@@ -50,7 +50,7 @@ func TestForHostsPublicSuffix(t *testing.T) {
 // reason.
 func TestForHostsIDNA(t *testing.T) {
 	for _, name := range []string{"bücher.example", "BÜCHER.example.", "xn--bcher-kva.example", "*.bücher.example", "пример.рф"} {
-		if _, err := tlsdefault.ClientConfig(legacy.Allow(legacy.ForHosts(name))); err != nil {
+		if _, err := tlsdefault.NewClient(legacy.Allow(legacy.ForHosts(name))); err != nil {
 			t.Errorf("ForHosts(%q): %v", name, err)
 		}
 	}
@@ -64,7 +64,7 @@ func TestForHostsIDNA(t *testing.T) {
 		"*.a\u200db.example": "joiner",
 		"\xff.example":       "UTF-8",
 	} {
-		_, err := tlsdefault.ClientConfig(legacy.Allow(legacy.ForHosts(name)))
+		_, err := tlsdefault.ClientConfig(legacy.Allow(legacy.ForHosts(name))) // the name's error comes first
 		if err == nil {
 			t.Errorf("ForHosts(%q) accepted; want an error", name)
 			continue

@@ -17,7 +17,8 @@ import (
 // a peer that speaks TLS 1.3 or TLS 1.2 with an AEAD suite still gets them.
 // Certificates are verified and host names checked exactly as without it.
 // It works with every constructor of package tlsdefault: ClientConfig,
-// NewTransport, NewClient, ServerConfig, Listen and NewListener.
+// NewTransport, NewClient, ServerConfig, Listen and NewListener; with a
+// [ForHosts] scope, on the client side with NewClient only (see there).
 //
 // Without a scope, legacy mode applies to every peer of the client or
 // server the option is given to. [ForHosts] limits it to named hosts.
@@ -128,10 +129,17 @@ func (f scopeFunc) apply(b *builder) { f(b) }
 // matched as "xn--bcher-kva.example", the name that is dialled and sent as
 // SNI. A label that IDNA does not allow is an error that says why.
 //
-// On a client, the name is the host of the URL (or the address dialled);
-// a connection to a host out of scope offers only the defaults, and a
-// config from ClientConfig refuses a legacy handshake for a ServerName out
-// of scope. On a server, the name is the SNI name the client sends; a
+// On a client, the name is the host of the URL (or the address dialled),
+// or TLSClientConfig.ServerName when set, and only NewClient takes a scope:
+// its dialler offers the old versions to a host in scope on a private
+// clone of its TLSClientConfig, which itself stays at the defaults; a host
+// out of scope is offered only the defaults, and no assignment to
+// TLSClientConfig changes that. Through a proxy, where net/http handshakes
+// with TLSClientConfig itself, a request to a host in scope is refused
+// with an error that says why (see the package documentation, "Scope").
+// ClientConfig and NewTransport, whose config is used for any host,
+// return an error when given a scope: give them Allow without ForHosts,
+// for a config used only for the old host. On a server, the name is the SNI name the client sends; a
 // client that sends none (old clients, or clients connecting by IP
 // address) is out of scope. Matching a server's scope by SNI selects the
 // settings for a name; it does not authenticate the client.

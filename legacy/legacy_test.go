@@ -339,37 +339,58 @@ func TestForHostsClient(t *testing.T) {
 	}
 }
 
-// TestForHostsClientConfig checks the scope of a bare *tls.Config from
-// ClientConfig, which cannot tell hosts apart before the handshake: a
-// legacy handshake with a ServerName out of scope is refused.
+// TestForHostsClientConfig checks that ClientConfig and NewTransport, which
+// return a config for any host, refuse a scope: crypto/tls cannot tell
+// hosts apart before the handshake, and the only callback that sees the
+// version (VerifyConnection) is one assignment away from being replaced.
+// The error says what to use instead, and what it says works: a config
+// with legacy.Allow() without ForHosts, used only for the old host, reaches
+// it at TLS 1.0; NewClient with the scope reaches it too.
 func TestForHostsClientConfig(t *testing.T) {
 	ca := testpki.NewCA(t)
 	leaf := ca.Server(t, "old.test", "new.test")
 	addr := hostPort(t, goServer(t, &tls.Config{Certificates: []tls.Certificate{leaf.TLS()}, MinVersion: tls.VersionTLS10, MaxVersion: tls.VersionTLS10}))
-	cfg, err := tlsdefault.ClientConfig(tlsdefault.WithCAData(ca.CertPEM()), legacy.Allow(legacy.ForHosts("old.test"), legacy.Quiet()))
+	scoped := []tlsdefault.Option{tlsdefault.WithCAData(ca.CertPEM()), legacy.Allow(legacy.ForHosts("old.test"), legacy.Quiet())}
+	for name, build := range map[string]func() error{
+		"ClientConfig": func() error { _, err := tlsdefault.ClientConfig(scoped...); return err },
+		"NewTransport": func() error { _, err := tlsdefault.NewTransport(scoped...); return err },
+	} {
+		err := build()
+		if err == nil {
+			t.Errorf("%s with legacy.ForHosts: built; want an error", name)
+			continue
+		}
+		msg := err.Error()
+		for _, want := range []string{"tlsdefault: " + name + ": legacy.ForHosts needs a client that widens per connection", "use NewClient", "legacy.Allow() without ForHosts"} {
+			if !strings.Contains(msg, want) {
+				t.Errorf("%s with legacy.ForHosts: error lacks %q: %s", name, want, msg)
+			}
+		}
+	}
+
+	// What the error says to do instead.
+	cfg, err := tlsdefault.ClientConfig(tlsdefault.WithCAData(ca.CertPEM()), legacy.Allow(legacy.Quiet()))
 	if err != nil {
 		t.Fatal(err)
 	}
-	dial := func(name string) (*tls.Conn, error) {
-		c := cfg.Clone()
-		c.ServerName = name
-		return tls.DialWithDialer(&net.Dialer{Timeout: 5 * time.Second}, "tcp", addr, c)
-	}
-	conn, err := dial("old.test")
+	cfg.ServerName = "old.test"
+	conn, err := tls.DialWithDialer(&net.Dialer{Timeout: 5 * time.Second}, "tcp", addr, cfg)
 	if err != nil {
-		t.Fatalf("old.test: %v", err)
+		t.Fatalf("old.test with ClientConfig(legacy.Allow()): %v", err)
 	}
 	if v := conn.ConnectionState().Version; v != tls.VersionTLS10 {
 		t.Errorf("old.test: %s, want TLS 1.0", tls.VersionName(v))
 	}
 	conn.Close()
-	conn, err = dial("new.test")
-	if err == nil {
-		conn.Close()
-		t.Fatal("new.test: connected at TLS 1.0 though out of scope")
+	c := newClient(t, scoped...)
+	redirect(t, c, map[string]string{"old.test": addr, "new.test": addr})
+	if resp, err := get(c, "https://old.test/"); err != nil {
+		t.Errorf("old.test with NewClient(legacy.ForHosts(old.test)): %v", err)
+	} else if resp.TLS.Version != tls.VersionTLS10 {
+		t.Errorf("old.test with NewClient: %s, want TLS 1.0", tls.VersionName(resp.TLS.Version))
 	}
-	if !strings.Contains(err.Error(), "legacy") {
-		t.Errorf("new.test: error does not name legacy: %v", err)
+	if _, err := get(c, "https://new.test/"); err == nil {
+		t.Error("new.test with NewClient(legacy.ForHosts(old.test)): reached at TLS 1.0 though out of scope")
 	}
 }
 
@@ -724,12 +745,12 @@ func TestOptionValid(t *testing.T) {
 		legacy.Observe(&n),
 		legacy.WarnTo(io.Discard),
 	)
-	if _, err := tlsdefault.ClientConfig(opt); err != nil {
-		t.Fatalf("ClientConfig: %v", err)
+	if _, err := tlsdefault.NewClient(opt); err != nil {
+		t.Fatalf("NewClient: %v", err)
 	}
 	// The same option for a second constructor is fine.
-	if _, err := tlsdefault.NewTransport(opt); err != nil {
-		t.Fatalf("NewTransport with the same option: %v", err)
+	if _, err := tlsdefault.ServerConfig(opt, tlsdefault.WithCertificate(testpki.NewCA(t).Server(t).TLS())); err != nil {
+		t.Fatalf("ServerConfig with the same option: %v", err)
 	}
 }
 

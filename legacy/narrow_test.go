@@ -19,8 +19,13 @@ var narrowSuites = []uint16{tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256}
 
 // A user's narrowing of the versions or suites of a client's config, made
 // after the constructor returned it, is never undone by legacy mode: for a
-// host in scope, with and without ForHosts, through NewTransport and
-// through ClientConfig.
+// host in scope, with and without ForHosts, through NewClient's transport
+// and (without ForHosts, which ClientConfig refuses) through ClientConfig.
+//
+// A scoped client's TLSClientConfig holds the defaults (TLS 1.2) and its
+// dialler widens its own clone for a host in scope while a field still
+// holds them: MinVersion set to TLS 1.2 there changes nothing (as on a
+// scoped server); TLS 1.3 holds. The package documentation says so.
 func TestClientNarrowingHolds(t *testing.T) {
 	ca := testpki.NewCA(t)
 	leaf := ca.Server(t, "old.test")
@@ -33,6 +38,7 @@ func TestClientNarrowingHolds(t *testing.T) {
 		narrow func(*tls.Config)
 	}{
 		{"MinVersion", tls10, func(c *tls.Config) { c.MinVersion = tls.VersionTLS12 }},
+		{"MinVersion=TLS1.3", tls10, func(c *tls.Config) { c.MinVersion = tls.VersionTLS13 }},
 		{"CipherSuites", cbc, func(c *tls.Config) { c.CipherSuites = narrowSuites }},
 	}
 	for _, scope := range []struct {
@@ -46,6 +52,9 @@ func TestClientNarrowingHolds(t *testing.T) {
 			return []tlsdefault.Option{tlsdefault.WithCAData(ca.CertPEM()), legacy.Allow(append([]legacy.Scope{legacy.Quiet()}, scope.scopes...)...)}
 		}
 		for _, nw := range narrowings {
+			if scope.scopes != nil && nw.name == "MinVersion" {
+				continue // TLS 1.2 is the default of a scoped client's config: see above
+			}
 			t.Run(scope.name+"/transport/"+nw.name, func(t *testing.T) {
 				c := newClient(t, opts()...)
 				redirect(t, c, map[string]string{"old.test": nw.server})
@@ -58,6 +67,9 @@ func TestClientNarrowingHolds(t *testing.T) {
 					t.Fatalf("after narrowing %s: connected with %s, %s", nw.name, tls.VersionName(resp.TLS.Version), tls.CipherSuiteName(resp.TLS.CipherSuite))
 				}
 			})
+			if scope.scopes != nil {
+				continue // ClientConfig refuses ForHosts (TestForHostsClientConfig)
+			}
 			t.Run(scope.name+"/ClientConfig/"+nw.name, func(t *testing.T) {
 				cfg, err := tlsdefault.ClientConfig(opts()...)
 				if err != nil {
@@ -160,10 +172,10 @@ func TestServerNarrowingHolds(t *testing.T) {
 	}
 }
 
-// A direct connection through NewTransport offers the old versions and
+// A connection through NewClient's dialler offers the old versions and
 // suites only to a host in scope: what a host out of scope receives in the
-// ClientHello is the defaults, although the transport's TLSClientConfig is
-// widened (for proxies, where net/http handshakes with it).
+// ClientHello is the defaults, and the transport's TLSClientConfig holds
+// the defaults too (the dialler widens its own clone for a host in scope).
 func TestTransportOffersLegacyOnlyInScope(t *testing.T) {
 	ca := testpki.NewCA(t)
 	leaf := ca.Server(t, "old.test", "new.test")
@@ -176,6 +188,9 @@ func TestTransportOffersLegacyOnlyInScope(t *testing.T) {
 		return nil, nil
 	}})
 	c := newClient(t, tlsdefault.WithCAData(ca.CertPEM()), legacy.Allow(legacy.ForHosts("old.test"), legacy.Quiet()))
+	if cfg := c.Transport.(*http.Transport).TLSClientConfig; cfg.MinVersion != tls.VersionTLS12 || slices.ContainsFunc(cfg.CipherSuites, func(s uint16) bool { return !slices.Contains(defaultSuites, s) }) {
+		t.Errorf("TLSClientConfig of a scoped client: MinVersion %s, suites %x; want the defaults", tls.VersionName(cfg.MinVersion), cfg.CipherSuites)
+	}
 	redirect(t, c, map[string]string{"old.test": hostPort(t, srv), "new.test": hostPort(t, srv)})
 	for _, host := range []string{"old.test", "new.test"} {
 		if _, err := get(c, "https://"+host+"/"); err != nil {

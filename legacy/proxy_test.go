@@ -81,61 +81,76 @@ func startProxy(t *testing.T, p *connectProxy) *url.URL {
 }
 
 // Through an HTTP proxy, net/http does the TLS handshake itself with the
-// transport's TLSClientConfig: a host in the scope of legacy.ForHosts is
-// still reached with TLS 1.0, a host out of scope that picks an old
-// version is refused (fail closed), a modern host out of scope is reached
-// as usual, and a host dialled by IP address is out of scope (crypto/tls
-// does not tell the verifier the address).
+// transport's TLSClientConfig, which NewClient never widens for a scope
+// (so that no field of it can open the old versions to other hosts). So a
+// host in the scope of legacy.ForHosts, by name or by IP address, is
+// refused before any handshake, with an error that says why and what to
+// do instead; a host out of scope that speaks only TLS 1.0 is refused by
+// the strict config (fail closed); a modern host out of scope is reached
+// as usual. What the error advises, a client of its own with legacy.Allow()
+// without ForHosts, reaches the old host through the same proxy.
 func TestForHostsThroughProxy(t *testing.T) {
 	ca := testpki.NewCA(t)
-	leaf := ca.Server(t, "old.test", "new.test", "modern.test", "127.0.0.1")
+	leaf := ca.Server(t, "old.test", "oldmodern.test", "new.test", "modern.test", "127.0.0.1")
 	tls10 := hostPort(t, goServer(t, &tls.Config{Certificates: []tls.Certificate{leaf.TLS()}, MinVersion: tls.VersionTLS10, MaxVersion: tls.VersionTLS10}))
 	modern := hostPort(t, goServer(t, &tls.Config{Certificates: []tls.Certificate{leaf.TLS()}}))
-	p := &connectProxy{addrs: map[string]string{"old.test": tls10, "new.test": tls10, "modern.test": modern, "127.0.0.1": tls10}}
+	p := &connectProxy{addrs: map[string]string{"old.test": tls10, "oldmodern.test": modern, "new.test": tls10, "modern.test": modern, "127.0.0.1": tls10}}
 	proxy := startProxy(t, p)
 
 	var n legacy.Counter
 	c := newClient(t, tlsdefault.WithCAData(ca.CertPEM()),
-		legacy.Allow(legacy.ForHosts("old.test", "127.0.0.1"), legacy.Quiet(), legacy.Observe(&n)))
+		legacy.Allow(legacy.ForHosts("old.test", "oldmodern.test", "127.0.0.1"), legacy.Quiet(), legacy.Observe(&n)))
 	c.Transport.(*http.Transport).Proxy = http.ProxyURL(proxy)
 
-	resp, err := get(c, "https://old.test/")
-	if err != nil {
-		t.Fatalf("old.test is in scope, through the proxy: %v", err)
-	}
-	if resp.TLS.Version != tls.VersionTLS10 {
-		t.Errorf("old.test: %s, want TLS 1.0", tls.VersionName(resp.TLS.Version))
-	}
-	if p := n.Peers(); n.Count() != 1 || p["old.test"].Count != 1 {
-		t.Errorf("Counter: %d, %v; want one handshake with old.test", n.Count(), p)
-	}
-
-	_, err = get(c, "https://new.test/")
-	if err == nil {
-		t.Fatal("new.test is out of scope but was reached at TLS 1.0 through the proxy")
-	}
-	if !strings.Contains(err.Error(), "legacy") || !strings.Contains(err.Error(), "new.test") {
-		t.Errorf("new.test: the error does not say that legacy mode does not cover it: %v", err)
+	// In scope: refused, whatever the host speaks, saying why.
+	for _, host := range []string{"old.test", "oldmodern.test", "127.0.0.1"} {
+		resp, err := get(c, "https://"+host+"/")
+		if err == nil {
+			t.Errorf("%s is in scope and was reached through the proxy with %s; want the documented refusal", host, tls.VersionName(resp.TLS.Version))
+			continue
+		}
+		msg := err.Error()
+		for _, want := range []string{"tlsdefault: ", `"` + host + `" is in the scope of legacy.ForHosts`, "proxy", "TLSClientConfig", "NO_PROXY", "legacy.Allow() without ForHosts"} {
+			if !strings.Contains(msg, want) {
+				t.Errorf("%s through the proxy: the error lacks %q: %v", host, want, err)
+			}
+		}
 	}
 
-	resp, err = get(c, "https://modern.test/")
+	// Out of scope, TLS 1.0 only: the strict config refuses it.
+	if resp, err := get(c, "https://new.test/"); err == nil {
+		t.Fatalf("new.test is out of scope but was reached with %s through the proxy", tls.VersionName(resp.TLS.Version))
+	} else {
+		t.Logf("new.test through the proxy: %v", err)
+	}
+
+	resp, err := get(c, "https://modern.test/")
 	if err != nil {
 		t.Fatalf("modern.test through the proxy: %v", err)
 	}
 	if resp.TLS.Version != tls.VersionTLS13 {
 		t.Errorf("modern.test: %s, want TLS 1.3", tls.VersionName(resp.TLS.Version))
 	}
-
-	_, err = get(c, "https://127.0.0.1/")
-	if err == nil {
-		t.Fatal("127.0.0.1 through the proxy: reached at TLS 1.0, but the documentation says an IP address is out of scope there")
+	if n.Count() != 0 {
+		t.Errorf("Counter: %d legacy handshakes, want none", n.Count())
 	}
-	t.Logf("127.0.0.1 through the proxy: %v", err)
 
-	if got := p.hosts(); strings.Join(got, " ") != "old.test new.test modern.test 127.0.0.1" {
+	// What the error advises: a client of its own, legacy.Allow() without
+	// ForHosts, used only for the old host.
+	dedicated := newClient(t, tlsdefault.WithCAData(ca.CertPEM()), legacy.Allow(legacy.Quiet(), legacy.Observe(&n)))
+	dedicated.Transport.(*http.Transport).Proxy = http.ProxyURL(proxy)
+	resp, err = get(dedicated, "https://old.test/")
+	if err != nil {
+		t.Fatalf("old.test through the proxy with a dedicated legacy.Allow() client: %v", err)
+	}
+	if resp.TLS.Version != tls.VersionTLS10 {
+		t.Errorf("old.test with the dedicated client: %s, want TLS 1.0", tls.VersionName(resp.TLS.Version))
+	}
+	if p := n.Peers(); n.Count() != 1 || p["old.test"].Count != 1 {
+		t.Errorf("Counter: %d, %v; want one handshake with old.test", n.Count(), p)
+	}
+
+	if got := p.hosts(); strings.Join(got, " ") != "old.test oldmodern.test 127.0.0.1 new.test modern.test old.test" {
 		t.Errorf("the proxy was asked for %v; want every request to go through it", got)
-	}
-	if n.Count() != 1 {
-		t.Errorf("Counter: %d legacy handshakes, want 1", n.Count())
 	}
 }

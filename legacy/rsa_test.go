@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"net"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -71,32 +72,32 @@ func TestRSA1024InScopeOnly(t *testing.T) {
 		}
 	})
 
-	t.Run("ClientConfig", func(t *testing.T) {
-		// The config of ClientConfig is widened for every host, so the
-		// TLS 1.0 server is reached under both names: the chain policy
-		// still refuses the key of the one out of scope.
-		cfg, err := tlsdefault.ClientConfig(scoped...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		dial := func(name string) (tls.ConnectionState, error) {
+	t.Run("TLSClientConfig", func(t *testing.T) {
+		// NewClient's TLSClientConfig, used as it is (tls.Dial, or
+		// net/http through a proxy), is never widened for a scope: the
+		// TLS 1.0 server is refused under both names. The modern server
+		// is reached under the name in scope, with its RSA-1024 key, and
+		// refused by the chain policy under the other.
+		cfg := newClient(t, scoped...).Transport.(*http.Transport).TLSClientConfig
+		dial := func(addr, name string) (tls.ConnectionState, error) {
 			c := cfg.Clone()
 			c.ServerName = name
-			conn, err := tls.DialWithDialer(&net.Dialer{Timeout: 5 * time.Second}, "tcp", tls10, c)
+			conn, err := tls.DialWithDialer(&net.Dialer{Timeout: 5 * time.Second}, "tcp", addr, c)
 			if err != nil {
 				return tls.ConnectionState{}, err
 			}
 			defer conn.Close()
 			return conn.ConnectionState(), nil
 		}
-		cs, err := dial("old.test")
-		if err != nil {
-			t.Fatalf("old.test is in scope: %v", err)
+		for _, name := range []string{"old.test", "new.test"} {
+			if cs, err := dial(tls10, name); err == nil {
+				t.Errorf("%s at TLS 1.0 through TLSClientConfig: connected with %s; want the strict config to refuse", name, tls.VersionName(cs.Version))
+			}
 		}
-		if cs.Version != tls.VersionTLS10 {
-			t.Errorf("old.test: %s, want TLS 1.0", tls.VersionName(cs.Version))
+		if _, err := dial(modern, "old.test"); err != nil {
+			t.Errorf("old.test (modern, in scope) through TLSClientConfig: %v", err)
 		}
-		_, err = dial("new.test")
+		_, err := dial(modern, "new.test")
 		wantPolicyError(t, err)
 	})
 
@@ -149,11 +150,16 @@ func TestRSAFloorWithoutVerifyConnection(t *testing.T) {
 	t.Setenv("GODEBUG", "rsa1024min=0")
 	ca := testpki.NewCA(t)
 	leaf := ca.Issue(t, testpki.RSABits(512), testpki.Names("old.test"))
-	addr := hostPort(t, goServer(t, &tls.Config{Certificates: []tls.Certificate{leaf.TLS()}, MinVersion: tls.VersionTLS10, MaxVersion: tls.VersionTLS10}))
+	// TLS 1.0 to 1.2: a scoped client's TLSClientConfig is strict (TLS
+	// 1.2), an unscoped one's is widened; both reach the certificate.
+	addr := hostPort(t, goServer(t, &tls.Config{Certificates: []tls.Certificate{leaf.TLS()}, MinVersion: tls.VersionTLS10, MaxVersion: tls.VersionTLS12}))
 	for _, scopes := range [][]legacy.Scope{{legacy.ForHosts("old.test")}, nil} {
-		cfg, err := tlsdefault.ClientConfig(tlsdefault.WithCAData(ca.CertPEM()), legacy.Allow(append(scopes, legacy.Quiet())...))
-		if err != nil {
-			t.Fatal(err)
+		cfg := newClient(t, tlsdefault.WithCAData(ca.CertPEM()), legacy.Allow(append(scopes, legacy.Quiet())...)).Transport.(*http.Transport).TLSClientConfig
+		if scopes == nil {
+			var err error
+			if cfg, err = tlsdefault.ClientConfig(tlsdefault.WithCAData(ca.CertPEM()), legacy.Allow(legacy.Quiet())); err != nil {
+				t.Fatal(err)
+			}
 		}
 		cfg.ServerName = "old.test"
 		cfg.VerifyConnection = func(tls.ConnectionState) error { return nil }

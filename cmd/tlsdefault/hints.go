@@ -26,6 +26,20 @@ func (c *getCmd) explain(err error, u *url.URL, pool *capool.Pool) error {
 	if !ok {
 		he, ok = c.afterHandshake(inner)
 	}
+	if !ok && strings.Contains(inner.Error(), "is in the scope of legacy.ForHosts, but the request goes through") {
+		// The library refused the request before any handshake: through a
+		// proxy net/http handshakes with the strict TLSClientConfig.
+		host := u.Hostname()
+		if ue != nil {
+			if ru, err := url.Parse(ue.URL); err == nil && ru.Hostname() != "" {
+				host = ru.Hostname() // a redirect's host
+			}
+		}
+		return &cliError{code: exitFailure,
+			msgs:  []string{fmt.Sprintf("get %s: %s is in the scope of --legacy-host, but the request goes through a proxy (HTTPS_PROXY), where the old versions cannot be offered to that host alone; the request was not sent", u.Redacted(), safetext.Quote(host))},
+			hints: []string{fmt.Sprintf("exempt the host from the proxy with NO_PROXY=%s, or give --legacy instead of --legacy-host (every host the request reaches, redirects included, may then use the old versions)", host)},
+		}
+	}
 	if !ok {
 		ce := &cliError{code: exitFailure, msgs: []string{fmt.Sprintf("get %s: %v", u.Redacted(), inner)}}
 		var ne net.Error

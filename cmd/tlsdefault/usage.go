@@ -76,7 +76,9 @@ Flags:
                          suites for every host (package legacy); prefer
                          --legacy-host
     --legacy-host NAME   allow them only for NAME (exact, or *.example.com);
-                         repeatable; every other host keeps the defaults
+                         repeatable; every other host keeps the defaults;
+                         not through a proxy (HTTPS_PROXY): a request to NAME
+                         through one is refused (set NO_PROXY, or --legacy)
     --connect-to HOST:PORT
                          connect to HOST:PORT instead of the URL's host and
                          port, and still send and verify the URL's host

@@ -22,27 +22,29 @@ const MinRSABitsFloor = 1024
 // only implementation. The methods are safe for concurrent use.
 //
 // A hook changes a config field by field, and only a field that still holds
-// the value the library set there (the defaults, or the widened values): a
-// user's change to a returned config (a raised MinVersion, a shorter
-// CipherSuites list) is never undone. Widening happens at construction
-// ([Hook.Widen]), and per handshake only for a scoped server
-// ([Hook.ServerConfigFor]), whose returned config holds the defaults.
+// the value the library set there (the defaults): a user's change to a
+// returned config (a raised MinVersion, a shorter CipherSuites list) is
+// never undone. Without a scope, legacy mode covers every peer and the
+// config is widened at construction ([Hook.Widen]). With a scope, no config
+// that code outside the library can reach is ever widened, since
+// crypto/tls has no client callback but VerifyConnection that sees the
+// version negotiated, and one assignment replaces it: the library widens
+// only its own clone made for one connection ([Hook.ClientConfigFor], in
+// NewClient's dialler) or one handshake ([Hook.ServerConfigFor], in
+// GetConfigForClient), for a peer in scope. ClientConfig and NewTransport,
+// which return a config for any host, refuse a scope (see [Hook.Scoped]).
 type Hook interface {
-	// Widen lowers a config the constructor has just built for side
-	// ("client" or "server") to what legacy mode allows. A client config
-	// is always widened (through an HTTP proxy net/http handshakes with it
-	// as it is; ClientConfigFor narrows it for a direct connection to a
-	// host out of scope). A server config is widened only when legacy mode
-	// covers every peer; a scoped one stays strict, so that a user's own
-	// GetConfigForClient fails closed, and ServerConfigFor widens it per
-	// handshake.
-	Widen(cfg *tls.Config, side string)
+	// Widen lowers a config a constructor has just built (client or
+	// server) to what legacy mode allows, when legacy mode covers every
+	// peer. A scoped config is left strict.
+	Widen(cfg *tls.Config)
 
-	// ClientConfigFor adjusts cfg, the caller's own clone of a client
-	// config, for a connection to host (the server name to be verified):
-	// for a host out of scope, the fields that still hold the widened
-	// values go back to the defaults, so that the host is offered only
-	// those. A host in scope keeps the config as it is.
+	// ClientConfigFor adjusts cfg, the library's own clone of a client
+	// config made for one connection, for a connection to host (the
+	// server name to be verified): with a scope, for a host in scope, the
+	// fields that still hold the defaults are widened. Without a scope cfg
+	// was widened by Widen and is left as it is, as it is for a host out
+	// of scope.
 	ClientConfigFor(cfg *tls.Config, host string)
 
 	// ServerConfigFor adjusts cfg, the caller's own clone of a server

@@ -26,7 +26,7 @@ func TestDefaultGODEBUG(t *testing.T) {
 	if !strings.Contains(err.Error(), "GODEBUG tlssha1=1 (from the program's default GODEBUG") {
 		t.Errorf("error does not name the default GODEBUG: %v", err)
 	}
-	if _, err := tlsdefault.ClientConfig(legacy.Allow(legacy.ForHosts("old.test"), legacy.Quiet())); err != nil {
+	if _, err := tlsdefault.NewClient(legacy.Allow(legacy.ForHosts("old.test"), legacy.Quiet())); err != nil {
 		t.Errorf("with a scoped legacy.Allow: %v", err)
 	}
 	t.Setenv("GODEBUG", "tlssha1=0")
