@@ -12,8 +12,8 @@
 // git calls it), the content's SHA-256 is part of the stamp too.
 //
 // A Watcher checks its files at most once per interval, from whichever
-// goroutine asks first; the others do not wait. It imports nothing from
-// the rest of the module.
+// goroutine asks first; the others do not wait. Of the rest of the module
+// it imports only the leaf internal/fsx.
 package filewatch
 
 import (
@@ -29,6 +29,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/tlsdefault/tlsdefault/internal/fsx"
 )
 
 // Stamp is what is known about one version of a file.
@@ -215,7 +217,7 @@ func (w *Watcher) stampAll(prev map[string]Stamp) (map[string]Stamp, error) {
 // readNames lists the names of d that Match accepts, in batches, stopping
 // at the first name Stop accepts.
 func readNames(d Dir) (names []string, stopped bool, err error) {
-	next, done, err := dirNames(d.Path)
+	next, done, err := fsx.DirNames(d.Path)
 	if err != nil {
 		return nil, false, err
 	}

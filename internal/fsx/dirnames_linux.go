@@ -1,4 +1,4 @@
-package filewatch
+package fsx
 
 import (
 	"io"
@@ -6,12 +6,13 @@ import (
 	"syscall"
 )
 
-// dirNames returns a function that reads the names of the directory in
-// batches. On Linux the first read asks for 1 KiB (some thirty names), not
+// DirNames returns a function that reads the names of the directory in
+// batches (io.EOF after the last), and a function that closes it; it is
+// shared by capool (is a capath hashed?) and filewatch (a watched directory). On Linux the first read asks for 1 KiB (some thirty names), not
 // os.File's 8 KiB: on a large directory (a hashed capath of 10,000 CAs)
 // that first read costs several times less, and a directory with hashed
 // names needs no other; later reads ask for 8 KiB.
-func dirNames(path string) (next func() ([]string, error), done func(), err error) {
+func DirNames(path string) (next func() ([]string, error), done func(), err error) {
 	fd, err := syscall.Open(path, syscall.O_RDONLY|syscall.O_DIRECTORY|syscall.O_CLOEXEC, 0)
 	if err != nil {
 		return nil, nil, &fs.PathError{Op: "open", Path: path, Err: err}
