@@ -1,6 +1,8 @@
 package internal
 
 import (
+	"github.com/tlsdefault/tlsdefault/internal/safetext"
+
 	"crypto/tls"
 	"encoding/pem"
 	"errors"
@@ -25,7 +27,7 @@ func x509KeyPair(certPEM, keyPEM []byte, keyFile string, password func() ([]byte
 		if password == nil {
 			return tls.Certificate{}, fmt.Errorf("%s: the key is encrypted (ENCRYPTED PRIVATE KEY); give its password with WithKeyPassword", keyFile)
 		}
-		pw, err := password()
+		pw, err := callPassword(password)
 		if err != nil {
 			return tls.Certificate{}, fmt.Errorf("%s: WithKeyPassword: the password function failed: %w", keyFile, err)
 		}
@@ -56,4 +58,16 @@ func firstKeyBlock(data []byte) *pem.Block {
 			return b
 		}
 	}
+}
+
+// callPassword calls the password function of WithKeyPassword, turning a
+// panic into an error: a callback that panics on a reload must not take the
+// server down (the last good pair keeps serving).
+func callPassword(password func() ([]byte, error)) (pw []byte, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			pw, err = nil, fmt.Errorf("it panicked: %s", safetext.Escape(fmt.Sprint(r), 256))
+		}
+	}()
+	return password()
 }
