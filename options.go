@@ -440,10 +440,20 @@ func WithALPN(protos ...string) Option {
 // listener's log. Checks given more than once run in order; the first error
 // wins. check must be safe for concurrent use, and a pure function of
 // the state it reads: it runs once per handshake, but twice when
-// VerifyConnection was replaced by a hook that calls the library's. It
-// keeps running when VerifyConnection is replaced (on a client from
-// VerifyPeerCertificate on full handshakes; on a server after the
-// replaced hook, from GetConfigForClient).
+// VerifyConnection was replaced by a hook that calls the library's.
+//
+// check gets the whole tls.ConnectionState of the handshake (ServerName,
+// Version, CipherSuite, NegotiatedProtocol, the certificates and verified
+// chains): it runs from the library's VerifyConnection. It keeps running
+// when VerifyConnection is replaced: on a server after the replaced hook,
+// from GetConfigForClient, with the whole state; on a client of NewClient
+// after the replaced hook, by the dialler, with the whole state; on a
+// config from ClientConfig or NewTransport's TLSClientConfig whose
+// VerifyConnection was replaced, from VerifyPeerCertificate on full
+// handshakes, where crypto/tls gives only PeerCertificates and
+// VerifiedChains: a check that needs more then refuses the peer, and the
+// *PeerCheckError has Partial set and says so (fail closed). Wrap the
+// library's VerifyConnection rather than replacing it, or use NewClient.
 //
 // On a server with WithClientAuth(tls.VerifyClientCertIfGiven) (or
 // without WithClientAuth), check also runs for a client that sent no

@@ -53,6 +53,9 @@ type client struct {
 	// verifyHook is the VerifyConnection the library set (c.verify), to
 	// tell whether the user replaced it.
 	verifyHook func(tls.ConnectionState) error
+	// peerHook is the VerifyPeerCertificate the library set: verifyPeer,
+	// told whether the config's VerifyConnection is still verifyHook.
+	peerHook func([][]byte, [][]*x509.Certificate) error
 	// checked holds the verified chains of full handshakes whose peer
 	// checks verifyPeer ran and passed, for verify not to run them again
 	// (keyed by the chains' first element: crypto/tls hands the same
@@ -251,9 +254,17 @@ func newClient(opts []Option, ctor string) (*client, error) {
 	// never set, also with a hashed capath); VerifyPeerCertificate and
 	// VerifyConnection both apply the chain policy, so that replacing one
 	// of them leaves it in force.
-	cfg.VerifyPeerCertificate = c.verifyPeer
 	c.verifyHook = c.verify
 	cfg.VerifyConnection = c.verifyHook
+	// The checks of WithPeerCheck run in the library's VerifyConnection,
+	// which sees the whole ConnectionState (ServerName, Version, ...).
+	// Only when the VerifyConnection of this config was replaced do they
+	// run from VerifyPeerCertificate, with the part of the state known
+	// there (fail closed: a check that needs more refuses).
+	c.peerHook = func(raw [][]byte, chains [][]*x509.Certificate) error {
+		return c.verifyPeer(raw, chains, !internal.SameHook(cfg.VerifyConnection, c.verifyHook))
+	}
+	cfg.VerifyPeerCertificate = c.peerHook
 	if sc := newCertSessionCache(ids, cfg.ClientSessionCache); sc != nil {
 		cfg.ClientSessionCache, c.sessions = sc, sc
 	}
@@ -291,11 +302,13 @@ func (c *client) getClientCertificate(cri *tls.CertificateRequestInfo) (*tls.Cer
 //
 // It also does, on full handshakes, what verify does that does not need the
 // host name, so that replacing VerifyConnection (one assignment) leaves it
-// in force: GODEBUG=tlssha1=1 set after construction is refused, a CA
-// removed from a reloaded trust is refused (checkAnchored), and the checks
-// of WithPeerCheck run, given the ConnectionState fields known here
-// (PeerCertificates and VerifiedChains).
-func (c *client) verifyPeer(raw [][]byte, chains [][]*x509.Certificate) error {
+// in force: GODEBUG=tlssha1=1 set after construction is refused and a CA
+// removed from a reloaded trust is refused (checkAnchored). With
+// runChecks (the config's VerifyConnection is no longer the library's),
+// the checks of WithPeerCheck run here too, given the ConnectionState
+// fields known here (PeerCertificates and VerifiedChains); otherwise
+// verify runs them with the whole state.
+func (c *client) verifyPeer(raw [][]byte, chains [][]*x509.Certificate, runChecks bool) error {
 	if c.legacy == nil {
 		if err := checkGODEBUG(); err != nil {
 			return err
@@ -321,7 +334,7 @@ func (c *client) verifyPeer(raw [][]byte, chains [][]*x509.Certificate) error {
 	if err := checkChains("server", chains, minRSA); err != nil {
 		return &tls.CertificateVerificationError{UnverifiedCertificates: chains[0][:1], Err: err}
 	}
-	if len(c.s.PeerChecks) > 0 {
+	if runChecks && len(c.s.PeerChecks) > 0 {
 		certs := make([]*x509.Certificate, 0, len(raw))
 		for _, der := range raw {
 			cert, err := x509.ParseCertificate(der)
@@ -331,11 +344,22 @@ func (c *client) verifyPeer(raw [][]byte, chains [][]*x509.Certificate) error {
 			certs = append(certs, cert)
 		}
 		if err := internal.RunPeerChecks("server", c.s.PeerChecks, tls.ConnectionState{PeerCertificates: certs, VerifiedChains: chains}); err != nil {
-			return err
+			return partialStateError(err)
 		}
 		c.checked.add(given)
 	}
 	return nil
+}
+
+// partialStateError marks the refusal err of a peer check that ran from
+// VerifyPeerCertificate (PeerCheckError.Partial), for its message to say
+// why the check saw only part of the state.
+func partialStateError(err error) error {
+	var pe *internal.PeerCheckError
+	if errors.As(err, &pe) {
+		pe.Partial = true
+	}
+	return err
 }
 
 // liveChains drops the verified chains whose CA was deleted from a hashed
@@ -528,13 +552,20 @@ func (c *client) dialTLS(t *http.Transport) func(ctx context.Context, network, a
 						return err
 					}
 				}
-				if cs.DidResume && !ours {
-					// VerifyPeerCertificate, which runs them on full
-					// handshakes, is not called on resumption: the checks
-					// hold also when VerifyConnection was replaced.
+				if !ours {
+					// The library's verify, which runs the checks, was
+					// replaced: they run here, on full handshakes and
+					// resumed ones, with the whole state.
 					return internal.RunPeerChecks("server", c.s.PeerChecks, cs)
 				}
 				return nil
+			}
+		}
+		if internal.SamePeerHook(cfg.VerifyPeerCertificate, c.peerHook) {
+			// The checks run with the whole state: in verify, or in the
+			// wrapper above after a replaced VerifyConnection.
+			cfg.VerifyPeerCertificate = func(raw [][]byte, chains [][]*x509.Certificate) error {
+				return c.verifyPeer(raw, chains, false)
 			}
 		}
 		if lazy {

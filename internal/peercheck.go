@@ -14,10 +14,19 @@ type PeerCheckError struct {
 	Peer string
 	// Err is the check's error.
 	Err error
+	// Partial is set when the check ran on a client from
+	// VerifyPeerCertificate, because the config's VerifyConnection was
+	// replaced by a hook that is not the library's: the ConnectionState
+	// then had only PeerCertificates and VerifiedChains set.
+	Partial bool
 }
 
 func (e *PeerCheckError) Error() string {
-	return "tlsdefault: the " + e.Peer + " was refused by the WithPeerCheck check: " + e.Err.Error()
+	msg := "tlsdefault: the " + e.Peer + " was refused by the WithPeerCheck check: " + e.Err.Error()
+	if e.Partial {
+		msg += " (the check ran from VerifyPeerCertificate with only PeerCertificates and VerifiedChains set, because the config's VerifyConnection was replaced: wrap the library's VerifyConnection instead of replacing it, or use NewClient, whose checks always see the whole state)"
+	}
+	return msg
 }
 
 func (e *PeerCheckError) Unwrap() error { return e.Err }

@@ -2,6 +2,7 @@ package internal
 
 import (
 	"crypto/tls"
+	"crypto/x509"
 	"unsafe"
 )
 
@@ -16,5 +17,16 @@ func SameHook(a, b func(tls.ConnectionState) error) bool {
 	if a == nil || b == nil {
 		return false
 	}
-	return *(*unsafe.Pointer)(unsafe.Pointer(&a)) == *(*unsafe.Pointer)(unsafe.Pointer(&b))
+	return funcPointer(unsafe.Pointer(&a)) == funcPointer(unsafe.Pointer(&b))
 }
+
+// SamePeerHook is SameHook for VerifyPeerCertificate hooks.
+func SamePeerHook(a, b func([][]byte, [][]*x509.Certificate) error) bool {
+	if a == nil || b == nil {
+		return false
+	}
+	return funcPointer(unsafe.Pointer(&a)) == funcPointer(unsafe.Pointer(&b))
+}
+
+// funcPointer reads the closure pointer of the func value at p.
+func funcPointer(p unsafe.Pointer) unsafe.Pointer { return *(*unsafe.Pointer)(p) }

@@ -2,6 +2,7 @@ package internal
 
 import (
 	"crypto/tls"
+	"crypto/x509"
 	"testing"
 )
 
@@ -22,5 +23,18 @@ func TestSameHook(t *testing.T) {
 	wrap := func(cs tls.ConnectionState) error { return ha(cs) }
 	if SameHook(wrap, ha) {
 		t.Error("a wrapper reported the same")
+	}
+}
+
+func TestSamePeerHook(t *testing.T) {
+	n := 0
+	ha := func([][]byte, [][]*x509.Certificate) error { n++; return nil }
+	hb := func([][]byte, [][]*x509.Certificate) error { n--; return nil }
+	cfg := &tls.Config{VerifyPeerCertificate: ha}
+	if !SamePeerHook(cfg.Clone().VerifyPeerCertificate, ha) {
+		t.Error("a clone's hook is not the same")
+	}
+	if SamePeerHook(hb, ha) || SamePeerHook(nil, ha) || SamePeerHook(ha, nil) {
+		t.Error("different hooks reported the same")
 	}
 }
