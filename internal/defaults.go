@@ -52,7 +52,9 @@ func IsDefaultSuite(id uint16) bool {
 
 // Key exchange groups are left to crypto/tls (CurvePreferences nil): Go
 // offers the hybrid post-quantum X25519MLKEM768 first, then X25519 and the
-// NIST curves, and improves this list from release to release.
+// NIST curves, and improves this list from release to release. GODEBUG
+// tlsmlkem=0 would remove the hybrids and CurvePreferences cannot add them
+// back, so the constructors refuse it without legacy.Allow (godebug.go).
 
 // MinRSABits is the smallest RSA key accepted in a peer's chain (and in our
 // own certificate): 2048 bits, as OpenSSL's security level 2, which Python's

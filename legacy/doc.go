@@ -70,6 +70,14 @@
 // host, not only those in scope. With Allow and no scope every peer is in
 // legacy mode anyway. The setting is read when the constructor runs.
 //
+// GODEBUG=tlsmlkem=0 is treated the same way: it removes the hybrid
+// post-quantum key exchange (X25519MLKEM768) from every TLS connection of
+// the process, and CurvePreferences cannot bring it back, so every
+// constructor without Allow refuses to build while it is set, and
+// Allow(ForHosts(...)) warns that it reaches every host. (A peer or
+// middlebox that breaks on the larger key share is the usual reason for
+// it.) GODEBUG=tlssecpmlkem=0 keeps X25519MLKEM768 and is accepted.
+//
 // A program that must talk TLS 1.2 to a peer that signs only with SHA-1
 // therefore sets tlssha1=1 itself and builds every TLS client and server
 // with Allow; better, it keeps that code in a process of its own, so that

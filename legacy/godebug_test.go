@@ -38,20 +38,56 @@ func TestGODEBUGTLSSHA1(t *testing.T) {
 		{"tlssha1=0", false},
 	} {
 		t.Run(tc.godebug, func(t *testing.T) {
-			cmd := exec.Command(os.Args[0], "-test.run=^TestGODEBUGTLSSHA1$", "-test.v")
-			cmd.Env = append(os.Environ(), "GODEBUG="+tc.godebug, childEnv+"="+map[bool]string{true: "refused", false: "allowed"}[tc.refused])
-			out, err := cmd.CombinedOutput()
-			if err != nil || !strings.Contains(string(out), "--- PASS: TestGODEBUGTLSSHA1") {
-				t.Fatalf("child with GODEBUG=%s: %v\n%s", tc.godebug, err, out)
-			}
-			t.Logf("child with GODEBUG=%s:\n%s", tc.godebug, out)
+			runGODEBUGChild(t, "TestGODEBUGTLSSHA1", tc.godebug, "tlssha1=1", tc.refused)
 		})
 	}
 }
 
+// GODEBUG=tlsmlkem=0 removes the hybrid post-quantum key exchange from
+// every TLS connection of the process (CurvePreferences cannot bring it
+// back): refused as tlssha1=1 is. tlssecpmlkem=0 keeps X25519MLKEM768 and
+// is accepted. (Found by the second red-team pass: the groups were dropped
+// silently.)
+func TestGODEBUGTLSMLKEM(t *testing.T) {
+	if os.Getenv(childEnv) != "" {
+		godebugChild(t)
+		return
+	}
+	for _, tc := range []struct {
+		godebug string
+		refused bool
+	}{
+		{"tlsmlkem=0", true},
+		{"tlssha1=0,tlsmlkem=0", true},
+		{"tlsmlkem=0,tlsmlkem=1", false},
+		{"tlssecpmlkem=0", false},
+	} {
+		t.Run(tc.godebug, func(t *testing.T) {
+			runGODEBUGChild(t, "TestGODEBUGTLSMLKEM", tc.godebug, "tlsmlkem=0", tc.refused)
+		})
+	}
+}
+
+// runGODEBUGChild runs test again in a child process with GODEBUG=godebug,
+// where setting (the one refused) is expected to be refused or not.
+func runGODEBUGChild(t *testing.T, test, godebug, setting string, refused bool) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^"+test+"$", "-test.v")
+	cmd.Env = append(os.Environ(), "GODEBUG="+godebug, childEnv+"="+map[bool]string{true: "refused", false: "allowed"}[refused], settingEnv+"="+setting)
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "--- PASS: "+test) {
+		t.Fatalf("child with GODEBUG=%s: %v\n%s", godebug, err, out)
+	}
+	t.Logf("child with GODEBUG=%s:\n%s", godebug, out)
+}
+
+// settingEnv names, for the child, the GODEBUG setting it expects refused.
+const settingEnv = "TLSDEFAULT_TEST_GODEBUG_SETTING"
+
 // godebugChild runs in the child process.
 func godebugChild(t *testing.T) {
 	refused := os.Getenv(childEnv) == "refused"
+	setting := os.Getenv(settingEnv)
 	ca := testpki.NewCA(t)
 	cert := tlsdefault.WithCertificate(ca.Server(t).TLS())
 	constructors := []struct {
@@ -88,7 +124,7 @@ func godebugChild(t *testing.T) {
 		case refused && err == nil:
 			t.Errorf("%s without legacy.Allow built under GODEBUG=%s", c.name, os.Getenv("GODEBUG"))
 		case refused:
-			for _, want := range []string{"tlsdefault: ", "GODEBUG tlssha1=1", "the GODEBUG environment variable", "every peer", "remove tlssha1=1", "legacy.Allow(legacy.ForHosts("} {
+			for _, want := range []string{"tlsdefault: ", "GODEBUG " + setting, "the GODEBUG environment variable", "of this program", "remove " + setting, "legacy.Allow(legacy.ForHosts("} {
 				if !strings.Contains(err.Error(), want) {
 					t.Errorf("%s: error lacks %q: %v", c.name, want, err)
 				}
@@ -110,12 +146,12 @@ func godebugChild(t *testing.T) {
 			t.Errorf("%s with a scoped legacy.Allow: %v", c.name, err)
 		}
 		got := warn.String()
-		if refused && (!strings.Contains(got, "tlsdefault: warning: GODEBUG tlssha1=1 (from the GODEBUG environment variable)") ||
-			!strings.Contains(got, "every peer of this program, not only from the hosts of legacy.ForHosts") || strings.Count(got, "\n") != 1) {
+		if refused && (!strings.Contains(got, "tlsdefault: warning: GODEBUG "+setting+" (from the GODEBUG environment variable)") ||
+			!strings.Contains(got, "of this program, not only from the hosts of legacy.ForHosts") || strings.Count(got, "\n") != 1) {
 			t.Errorf("%s with a scoped legacy.Allow: want one warning that the setting reaches every host, got %q", c.name, got)
 		}
 		if !refused && got != "" {
-			t.Errorf("%s with a scoped legacy.Allow: warning without tlssha1=1: %q", c.name, got)
+			t.Errorf("%s with a scoped legacy.Allow: warning without %s: %q", c.name, setting, got)
 		}
 		warn = &syncBuffer{}
 		if err := c.build(legacy.Allow(legacy.WarnTo(warn))); err != nil || warn.String() != "" {

@@ -37,8 +37,9 @@ type mode struct {
 	quiet bool
 	warn  io.Writer
 
-	warned   warnedSet
-	sha1Once sync.Once
+	warned    warnedSet
+	sha1Once  sync.Once
+	mlkemOnce sync.Once
 }
 
 var _ legacyhook.Hook = (*mode)(nil)
@@ -298,20 +299,26 @@ func addrHost(addr string) string {
 	return addr
 }
 
-// warnGODEBUG warns, once per Allow, when the process runs with
-// GODEBUG=tlssha1=1 and legacy mode is limited to some hosts: crypto/tls
-// then accepts SHA-1 handshake signatures in TLS 1.2 from every peer of the
-// program, not only from the hosts in scope, and no tls.Config field can
-// stop it.
+// warnGODEBUG warns, once per Allow and setting, when the process runs
+// with a GODEBUG setting that package tlsdefault refuses without Allow and
+// legacy mode is limited to some hosts: GODEBUG=tlssha1=1 (crypto/tls then
+// accepts SHA-1 handshake signatures in TLS 1.2 from every peer of the
+// program, not only from the hosts in scope) or GODEBUG=tlsmlkem=0 (no
+// post-quantum key exchange with any peer); no tls.Config field can stop
+// either.
 func (m *mode) warnGODEBUG() {
 	if !m.scoped() || m.quiet {
 		return
 	}
-	v, src := godebugenv.Lookup("tlssha1")
-	if v != "1" {
-		return
+	g := godebugenv.Now()
+	if v, src := g.Lookup("tlssha1"); v == "1" {
+		m.sha1Once.Do(func() {
+			m.printf("tlsdefault: warning: GODEBUG tlssha1=1 (from %s) lets crypto/tls accept SHA-1 handshake signatures in TLS 1.2 from every peer of this program, not only from the hosts of legacy.ForHosts; no tls.Config setting can limit it. Run the code that talks to the old peer in a process of its own if other peers matter\n", src)
+		})
 	}
-	m.sha1Once.Do(func() {
-		m.printf("tlsdefault: warning: GODEBUG tlssha1=1 (from %s) lets crypto/tls accept SHA-1 handshake signatures in TLS 1.2 from every peer of this program, not only from the hosts of legacy.ForHosts; no tls.Config setting can limit it. Run the code that talks to the old peer in a process of its own if other peers matter\n", src)
-	})
+	if v, src := g.Lookup("tlsmlkem"); v == "0" {
+		m.mlkemOnce.Do(func() {
+			m.printf("tlsdefault: warning: GODEBUG tlsmlkem=0 (from %s) removes the post-quantum key exchange (X25519MLKEM768) from every TLS connection of this program, not only from the hosts of legacy.ForHosts; no tls.Config setting can limit it. Run the code that talks to the old peer in a process of its own if other peers matter\n", src)
+		})
+	}
 }

@@ -64,6 +64,16 @@ func Lookup(name string) (string, Source) {
 	return lookup(name, os.Getenv("GODEBUG"), defaultGODEBUG())
 }
 
+// Settings is the GODEBUG of the process at one moment, for reading
+// several settings with one read of the environment.
+type Settings struct{ env, def string }
+
+// Now returns the GODEBUG of this process now.
+func Now() Settings { return Settings{os.Getenv("GODEBUG"), defaultGODEBUG()} }
+
+// Lookup is the package's Lookup, in these settings.
+func (s Settings) Lookup(name string) (string, Source) { return lookup(name, s.env, s.def) }
+
 // lookup resolves name in env, then in def.
 func lookup(name, env, def string) (string, Source) {
 	if v, ok := find(name, env); ok {
