@@ -1,7 +1,6 @@
 package tlsdefault
 
 import (
-	"bytes"
 	"context"
 	"crypto/fips140"
 	"crypto/tls"
@@ -629,21 +628,17 @@ func (c *client) dialTLS(t *http.Transport) func(ctx context.Context, network, a
 // intermediates; a failure is a *tls.CertificateVerificationError
 // wrapping the crypto/x509 error, as crypto/tls returns.
 //
-// The verification runs in VerifyPeerCertificate and again in
-// VerifyConnection for a resumed session (for which crypto/tls does not
-// call VerifyPeerCertificate), so a CA deleted since is refused. Both
-// wrap what cfg holds there (the library's policy hooks, or whatever the
-// user put on the transport's TLSClientConfig), which then receive the
-// verified chains: replacing either hook on the transport cannot remove
-// verification, since these wrappers are added to this clone only.
-// InsecureSkipVerify is set on this clone alone, for crypto/tls to leave
-// the chain to them.
+// The verification runs in VerifyConnection, on full and resumed
+// handshakes, so a CA deleted since is refused. It wraps the hooks cfg
+// held (the library's policy hooks, or whatever the user put on the
+// transport's TLSClientConfig), which then receive the verified chains:
+// replacing either hook on the transport cannot remove verification,
+// since this wrapper is added to this clone only. InsecureSkipVerify is
+// set on this clone alone, for crypto/tls to leave the chain to it.
 func (c *client) verifyLazily(cfg *tls.Config) {
 	name := cfg.ServerName
 	clock := cfg.Time
 	innerPeer, innerConn := cfg.VerifyPeerCertificate, cfg.VerifyConnection
-	var leaf []byte                    // the leaf VerifyPeerCertificate verified
-	var verified [][]*x509.Certificate // and its chains
 	check := func(certs []*x509.Certificate) ([][]*x509.Certificate, error) {
 		if len(certs) == 0 || certs[0] == nil {
 			return nil, &tls.CertificateVerificationError{Err: errors.New("tlsdefault: the server sent no certificate")}
@@ -663,35 +658,28 @@ func (c *client) verifyLazily(cfg *tls.Config) {
 		return chains, nil
 	}
 	cfg.InsecureSkipVerify = true
-	cfg.VerifyPeerCertificate = func(raw [][]byte, _ [][]*x509.Certificate) error {
-		certs := make([]*x509.Certificate, 0, len(raw))
-		for i, der := range raw {
-			cert, err := x509.ParseCertificate(der)
-			if err != nil {
-				return &tls.CertificateVerificationError{UnverifiedCertificates: certs, Err: fmt.Errorf("tlsdefault: certificate %d sent by the server does not parse: %w", i+1, err)}
-			}
-			certs = append(certs, cert)
-		}
-		chains, err := check(certs)
+	// crypto/tls parses the server's certificates whether it verifies them
+	// or not, and calls VerifyConnection right after VerifyPeerCertificate
+	// on a full handshake and alone on a resumed one: the chain is
+	// verified there, from the parsed certificates (not parsed twice), and
+	// the hooks cfg held run after it, VerifyPeerCertificate (full
+	// handshakes only, as crypto/tls calls it) with the verified chains.
+	cfg.VerifyPeerCertificate = nil
+	cfg.VerifyConnection = func(cs tls.ConnectionState) error {
+		chains, err := check(cs.PeerCertificates)
 		if err != nil {
 			return err
 		}
-		leaf, verified = certs[0].Raw, chains
-		if innerPeer != nil {
-			return innerPeer(raw, chains)
-		}
-		return nil
-	}
-	cfg.VerifyConnection = func(cs tls.ConnectionState) error {
-		if verified == nil || len(cs.PeerCertificates) == 0 || !bytes.Equal(cs.PeerCertificates[0].Raw, leaf) {
-			// A resumed session: VerifyPeerCertificate was not called.
-			chains, err := check(cs.PeerCertificates)
-			if err != nil {
+		if innerPeer != nil && !cs.DidResume {
+			raw := make([][]byte, len(cs.PeerCertificates))
+			for i, cert := range cs.PeerCertificates {
+				raw[i] = cert.Raw
+			}
+			if err := innerPeer(raw, chains); err != nil {
 				return err
 			}
-			verified = chains
 		}
-		cs.VerifiedChains = verified
+		cs.VerifiedChains = chains
 		if innerConn != nil {
 			return innerConn(cs)
 		}

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Hashed capath at 100, 1,000 and 10,000 CAs: tlsdefault (ClientConfig with
 # tls.Dial, and NewClient with its dialler) beside
-# Python's ssl.create_default_context(capath=...) (OpenSSL), in the same run.
+# Python's ssl.create_default_context(capath=...) (OpenSSL), in the same run,
+# with Go's floor for reference (crypto/tls verifying with an x509.CertPool
+# of the one CA that issued the leaf: no capath, no library).
 # Each measurement is a fresh process (capathbench client / capath_peer.py):
 # opening the capath plus the extra time of the first verifying handshake
 # over a handshake in the same process that verifies nothing. Sides
@@ -34,13 +36,15 @@ addr=$(cat "$tmp/addr")
 echo "# hashed capath: open + (first verifying handshake - handshake verifying nothing), fresh process each, median of $ROUNDS"
 echo "# $(nproc) cores, $(go version | cut -d' ' -f3), $(python3 -c 'import ssl,sys; print("Python", sys.version.split()[0], ssl.OPENSSL_VERSION)')"
 for n in $COUNTS; do
-	: >"$tmp/go-$n" ; : >"$tmp/nc-$n" ; : >"$tmp/py-$n"
+	: >"$tmp/go-$n" ; : >"$tmp/nc-$n" ; : >"$tmp/py-$n" ; : >"$tmp/st-$n"
 	for r in $(seq "$ROUNDS"); do
 		if [ $((r % 2)) = 1 ]; then
 			"$tmp/capathbench" client "$tmp/capath-$n" "$addr" >>"$tmp/go-$n"
 			"$tmp/capathbench" newclient "$tmp/capath-$n" "$addr" >>"$tmp/nc-$n"
 			python3 capath_peer.py "$tmp/capath-$n" "$addr" >>"$tmp/py-$n"
+			"$tmp/capathbench" stdlib "$tmp/ca.pem" "$addr" >>"$tmp/st-$n"
 		else
+			"$tmp/capathbench" stdlib "$tmp/ca.pem" "$addr" >>"$tmp/st-$n"
 			python3 capath_peer.py "$tmp/capath-$n" "$addr" >>"$tmp/py-$n"
 			"$tmp/capathbench" newclient "$tmp/capath-$n" "$addr" >>"$tmp/nc-$n"
 			"$tmp/capathbench" client "$tmp/capath-$n" "$addr" >>"$tmp/go-$n"
@@ -57,7 +61,7 @@ def med(path):
     cost = statistics.median(r[0] + r[1] - r[2] for r in rows)
     return opened / 1e6, extra / 1e6, cost / 1e6
 res = {}
-SIDES = (("go", "ClientConfig"), ("nc", "NewClient"), ("py", "python3"))
+SIDES = (("go", "ClientConfig"), ("nc", "NewClient"), ("py", "python3"), ("st", "Go floor"))
 print("%-7s %-10s %10s %12s %10s" % ("CAs", "side", "open ms", "extra hs ms", "cost ms"))
 for n in counts:
     for side, name in SIDES:
@@ -68,6 +72,6 @@ lo, hi = counts[0], counts[-1]
 for side, name in SIDES:
     print("%s: cost at %s CAs / at %s CAs = %.2f" % (name, hi, lo, res[(side, hi)] / res[(side, lo)]))
 for n in counts:
-    for side, name in SIDES[:2]:
+    for side, name in SIDES[:2] + SIDES[3:]:
         print("%s CAs: python3 cost / %s cost = %.2f" % (n, name, res[("py", n)] / res[(side, n)]))
 PY

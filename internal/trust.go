@@ -15,31 +15,46 @@ func (s *Settings) HasTrustSource() bool {
 // and defaultSystem set (the client side), it is the system store. Each
 // source is loaded on its own so that an error names it.
 func (s *Settings) Trust(defaultSystem bool) (*capool.Pool, error) {
+	p, _, err := s.trust(defaultSystem)
+	return p, err
+}
+
+// trust is Trust, also telling which of the WithCAPath directories are
+// hashed capaths (looked up by hash, not read).
+func (s *Settings) trust(defaultSystem bool) (*capool.Pool, map[string]bool, error) {
 	if !s.HasTrustSource() {
 		if !defaultSystem {
-			return nil, nil
+			return nil, nil, nil
 		}
-		return capool.System()
+		p, err := capool.System()
+		return p, nil, err
 	}
 	var pools []*capool.Pool
+	var hashed map[string]bool
 	for _, f := range s.CAFiles {
 		p, err := capool.Load(capool.Sources{CAFile: f})
 		if err != nil {
-			return nil, wrapTrust("WithCAFile", err)
+			return nil, nil, wrapTrust("WithCAFile", err)
 		}
 		pools = append(pools, p)
 	}
 	for _, d := range s.CAPaths {
 		p, err := capool.Load(capool.Sources{CAPath: d})
 		if err != nil {
-			return nil, wrapTrust("WithCAPath", err)
+			return nil, nil, wrapTrust("WithCAPath", err)
+		}
+		if p.Lazy() {
+			if hashed == nil {
+				hashed = make(map[string]bool)
+			}
+			hashed[d] = true
 		}
 		pools = append(pools, p)
 	}
 	for _, b := range s.CAData {
 		p, err := capool.Load(capool.Sources{CAData: b})
 		if err != nil {
-			return nil, wrapTrust("WithCAData", err)
+			return nil, nil, wrapTrust("WithCAData", err)
 		}
 		pools = append(pools, p)
 	}
@@ -47,11 +62,11 @@ func (s *Settings) Trust(defaultSystem bool) (*capool.Pool, error) {
 	if s.SystemRoots {
 		p, err := capool.System()
 		if err != nil {
-			return nil, wrapTrust("WithSystemRoots", err)
+			return nil, nil, wrapTrust("WithSystemRoots", err)
 		}
 		pools = append(pools, p)
 	}
-	return capool.Merge(pools...), nil
+	return capool.Merge(pools...), hashed, nil
 }
 
 // TrustError is the error of a trust option whose source cannot be loaded.

@@ -50,13 +50,27 @@ type TrustState struct {
 func NewLiveTrust(s *Settings, defaultSystem bool, logf func(string, ...any)) (*LiveTrust, error) {
 	t := &LiveTrust{s: s, defaultSystem: defaultSystem, logf: logf}
 	files := len(s.CAFiles) > 0 || len(s.CAPaths) > 0
-	var werr error
+	var st *TrustState
+	var err, werr error
 	if files {
-		// Stamped before the files are read: a change made while they are
-		// read is seen at the next check.
-		t.watch, werr = filewatch.New(s.reloadInterval(), s.CAFiles, caDirs(s.CAPaths))
+		// Stamped before the files are read, so that a change made while
+		// they are read is seen at the next check; the names of a hashed
+		// capath are not read again for the stamp (NewAround).
+		read := false
+		t.watch, werr = filewatch.NewAround(s.reloadInterval(), s.CAFiles, caDirs(s.CAPaths), func() (map[string]bool, error) {
+			read = true
+			var hashed map[string]bool
+			st, hashed, err = t.build(0)
+			return hashed, err
+		})
+		if !read {
+			// Stamping failed before anything was read: read anyway, for
+			// the error that names the option and the path.
+			st, _, err = t.build(0)
+		}
+	} else {
+		st, _, err = t.build(0)
 	}
-	st, err := t.build(0)
 	if err != nil {
 		return nil, err // names the option, the path and the block
 	}
@@ -103,10 +117,10 @@ func hashedCertName(name string) bool {
 	return ok && !n.CRL
 }
 
-func (t *LiveTrust) build(version int) (*TrustState, error) {
-	p, err := t.s.Trust(t.defaultSystem)
+func (t *LiveTrust) build(version int) (*TrustState, map[string]bool, error) {
+	p, hashed, err := t.s.trust(t.defaultSystem)
 	if err != nil || p == nil {
-		return nil, err
+		return nil, nil, err
 	}
 	st := &TrustState{Pool: p, Describe: p.Describe(), Version: version}
 	if !p.Lazy() {
@@ -115,7 +129,7 @@ func (t *LiveTrust) build(version int) (*TrustState, error) {
 		st.ServerAuth = p.CertPoolNow(x509.ExtKeyUsageServerAuth)
 		st.ClientAuth = p.CertPoolNow(x509.ExtKeyUsageClientAuth)
 	}
-	return st, nil
+	return st, hashed, nil
 }
 
 // Initial is the trust built at construction.
@@ -141,7 +155,7 @@ func (t *LiveTrust) Current() *TrustState {
 
 func (t *LiveTrust) reload() error {
 	old := t.cur.Load()
-	st, err := t.build(old.Version + 1)
+	st, _, err := t.build(old.Version + 1)
 	if err != nil {
 		return err
 	}

@@ -160,6 +160,80 @@ func New(interval time.Duration, files []string, dirs []Dir) (*Watcher, error) {
 	return w, nil
 }
 
+// NewAround stamps the files and directories around read, which reads
+// what is watched and reports which of the directories it found to be
+// hashed capaths (Stop would accept one of their names): the files and
+// each directory itself are stamped before read runs, as New does, but
+// the names of a directory are read only when read found it not hashed,
+// saving a read of a large directory that read has just made. For those,
+// the names and plain files are stamped after read; where one of them, or
+// the directory, changed after read began (or so close before that the
+// file system's clock cannot tell), the first check reloads. read's
+// error is returned as it is, with no watcher.
+func NewAround(interval time.Duration, files []string, dirs []Dir, read func() (hashed map[string]bool, err error)) (*Watcher, error) {
+	w := &Watcher{files: files, dirs: dirs, interval: interval, now: time.Now}
+	start := w.now()
+	pre := &Watcher{files: files, interval: interval, now: w.now}
+	st, err := pre.stampAll(nil)
+	if err != nil {
+		return nil, err
+	}
+	dirStamps := make(map[string]Stamp, len(dirs))
+	for _, d := range dirs {
+		ds, err := Stat(d.Path, false, start)
+		if err != nil {
+			return nil, err
+		}
+		dirStamps[d.Path] = ds
+	}
+	hashed, err := read()
+	if err != nil {
+		return nil, err
+	}
+	after := w.now()
+	for _, d := range dirs {
+		st[d.Path] = dirStamps[d.Path]
+		if hashed[d.Path] {
+			st[stoppedKey(d.Path)] = Stamp{}
+			continue
+		}
+		if max(dirStamps[d.Path].Mtime, dirStamps[d.Path].Ctime) >= start.UnixNano()-int64(racyWindow) {
+			st[forceKey] = Stamp{}
+		}
+		names, stopped, err := readNames(d)
+		if err != nil {
+			return nil, err
+		}
+		if stopped { // hashed names appeared after read: reload
+			st[forceKey] = Stamp{}
+			continue
+		}
+		for _, n := range names {
+			p := filepath.Join(d.Path, n)
+			fst, err := Stat(p, false, after)
+			if err != nil {
+				if errors.Is(err, fs.ErrNotExist) {
+					continue
+				}
+				return nil, err
+			}
+			st[p] = fst
+			if max(fst.Mtime, fst.Ctime) >= start.UnixNano()-int64(racyWindow) {
+				st[forceKey] = Stamp{} // may have changed after read saw it
+			}
+		}
+	}
+	w.stamps = st
+	w.next.Store(w.now().Add(interval).UnixNano())
+	return w, nil
+}
+
+// forceKey is a stamp that no check produces: its presence makes the next
+// check reload.
+const forceKey = "\x00force"
+
+func stoppedKey(dir string) string { return dir + string(filepath.Separator) + "\x00stopped" }
+
 // SetClock replaces the clock and the interval (tests); the next Check is
 // due at once.
 func (w *Watcher) SetClock(now func() time.Time, interval time.Duration) {
@@ -192,12 +266,19 @@ func (w *Watcher) stampAll(prev map[string]Stamp) (map[string]Stamp, error) {
 		if err := add(d.Path); err != nil {
 			return nil, err
 		}
+		if _, was := prev[stoppedKey(d.Path)]; was && prev[d.Path].Same(out[d.Path]) &&
+			now.UnixNano()-max(out[d.Path].Mtime, out[d.Path].Ctime) >= int64(racyWindow) {
+			// A hashed directory whose own stamp has not changed (and not
+			// recently) has the same names: not read again.
+			out[stoppedKey(d.Path)] = Stamp{}
+			continue
+		}
 		names, stopped, err := readNames(d)
 		if err != nil {
 			return nil, err
 		}
 		if stopped {
-			out[d.Path+string(filepath.Separator)+"\x00stopped"] = Stamp{}
+			out[stoppedKey(d.Path)] = Stamp{}
 			continue
 		}
 		sort.Strings(names)
