@@ -1,0 +1,194 @@
+package tlsdefault_test
+
+// Third red-team pass (the day's changes: peer checks from VerifyConnection
+// with the whole state, GODEBUG tlsmlkem=0, the trust watcher stamping
+// around the read, NewClient's lazy verification in VerifyConnection).
+// Each test asserts the secure behaviour: a failing test shows a defect.
+
+import (
+	"crypto/tls"
+	"errors"
+	"net/http"
+	"sync/atomic"
+	"testing"
+
+	"github.com/tlsdefault/tlsdefault"
+	"github.com/tlsdefault/tlsdefault/internal/testpki"
+)
+
+// denyTLS12 is a deny-list check of the kind SECURITY.md suggests for
+// WithPeerCheck: it refuses what it recognises (here a TLS 1.2 session, a
+// policy "TLS 1.3 only for this client") and accepts the rest.
+func denyTLS12(calls *atomic.Int32) func(tls.ConnectionState) error {
+	return func(cs tls.ConnectionState) error {
+		calls.Add(1)
+		if cs.Version == tls.VersionTLS12 {
+			return errors.New("TLS 1.2 refused by policy")
+		}
+		return nil
+	}
+}
+
+// TestRedteam3WrappedVerifyConnectionPartialPass: the documented way to
+// add a check of one's own is to wrap the library's VerifyConnection
+// (SECURITY.md, the PeerCheckError message). On a ClientConfig config
+// whose VerifyConnection wraps the library's, VerifyPeerCertificate runs
+// the WithPeerCheck checks with the partial state (Version 0): a deny-list
+// check passes there, and the library's VerifyConnection, called by the
+// wrapper with the whole state, then skips the checks as already run. A
+// TLS 1.2 server that the check refuses with the hooks untouched is
+// accepted with the hook wrapped.
+func TestRedteam3WrappedVerifyConnectionPartialPass(t *testing.T) {
+	ca := testpki.NewCA(t)
+	srv := &tls.Config{Certificates: []tls.Certificate{ca.Server(t, "localhost").TLS()}, MaxVersion: tls.VersionTLS12}
+	var calls atomic.Int32
+	cfg, err := tlsdefault.ClientConfig(tlsdefault.WithCAData(ca.CertPEM()), tlsdefault.WithPeerCheck(denyTLS12(&calls)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := handshake(t, cfg, srv); err == nil {
+		t.Fatal("control: the check did not refuse TLS 1.2 with the hooks untouched")
+	}
+	lib := cfg.VerifyConnection
+	var wrapped atomic.Int32
+	cfg.VerifyConnection = func(cs tls.ConnectionState) error {
+		wrapped.Add(1)
+		return lib(cs) // wraps the library's, as documented
+	}
+	calls.Store(0)
+	cs, err := handshake(t, cfg, srv)
+	if wrapped.Load() == 0 {
+		t.Fatalf("the wrapper did not run (%v)", err)
+	}
+	if err == nil {
+		t.Errorf("ClientConfig(WithPeerCheck(refuse TLS 1.2)) with VerifyConnection wrapped (calling the library's) accepted %s: the check ran only from VerifyPeerCertificate with Version 0, and the library's VerifyConnection skipped it as already run (%d call(s))",
+			tls.VersionName(cs.Version), calls.Load())
+	}
+}
+
+// TestRedteam3WrappedVerifyConnectionRefusesGoodServer: the same wrapped
+// hook with a check that pins the name (TestPeerCheckSeesWholeState's
+// stateCheck) refuses the right server, with an error that tells the user
+// to do what they did (wrap the library's VerifyConnection).
+func TestRedteam3WrappedVerifyConnectionRefusesGoodServer(t *testing.T) {
+	ca := testpki.NewCA(t)
+	srv := &tls.Config{Certificates: []tls.Certificate{ca.Server(t, "localhost").TLS()}}
+	s := &stateCheck{name: "localhost"}
+	cfg, err := tlsdefault.ClientConfig(tlsdefault.WithCAData(ca.CertPEM()), tlsdefault.WithPeerCheck(s.check))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lib := cfg.VerifyConnection
+	cfg.VerifyConnection = func(cs tls.ConnectionState) error { return lib(cs) }
+	if _, err := handshake(t, cfg, srv); err != nil {
+		t.Errorf("a name-pinning check with VerifyConnection wrapped as documented refused the right server: %v", err)
+	}
+}
+
+// TestRedteam3TransportCloneHookReplaced: a clone of NewTransport's
+// transport (Transport.Clone, which SECURITY.md says behaves as any
+// http.Transport clone and NewTransport's doc recommends for a transport
+// to change or clone) whose TLSClientConfig.VerifyConnection is replaced
+// runs the WithPeerCheck checks zero times: the library's
+// VerifyPeerCertificate looks at the original transport's config, whose
+// hook is still the library's, and leaves the checks to a VerifyConnection
+// that no longer runs. Before this session's change they ran (from
+// VerifyPeerCertificate) in this case.
+func TestRedteam3TransportCloneHookReplaced(t *testing.T) {
+	ca := testpki.NewCA(t)
+	srv := &tls.Config{Certificates: []tls.Certificate{ca.Server(t, "localhost").TLS()}}
+	addr := serveHTTPS(t, srv, nil)
+	url := "https://localhost:" + port(addr) + "/"
+	var calls atomic.Int32
+	deny := tlsdefault.WithPeerCheck(func(tls.ConnectionState) error { calls.Add(1); return errDenied })
+	tr, err := tlsdefault.NewTransport(tlsdefault.WithCAData(ca.CertPEM()), deny)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.CloseIdleConnections()
+	if _, _, err := get(t, &http.Client{Transport: tr}, url); !errors.Is(err, errDenied) {
+		t.Fatalf("control: the original transport: %v", err)
+	}
+	cl := tr.Clone()
+	defer cl.CloseIdleConnections()
+	cl.TLSClientConfig.VerifyConnection = acceptAll
+	calls.Store(0)
+	if _, _, err := get(t, &http.Client{Transport: cl}, url); err == nil {
+		t.Errorf("NewTransport(WithPeerCheck(deny)).Clone() with TLSClientConfig.VerifyConnection replaced accepted the server: the check ran %d times", calls.Load())
+	} else if !errors.Is(err, errDenied) {
+		t.Errorf("refused, but not by the check: %v", err)
+	}
+}
+
+// TestRedteam3PeerCheckCounts: with the hooks untouched the checks run
+// exactly once per handshake, full and resumed, TLS 1.2 and 1.3, through
+// ClientConfig, NewTransport (and its clone), NewClient (and with
+// TLSClientConfig replaced by a clone of itself); a refusal is reported as
+// CausePeerCheck by Diagnose and by NewClient.
+func TestRedteam3PeerCheckCounts(t *testing.T) {
+	ca := testpki.NewCA(t)
+	for _, v := range []uint16{tls.VersionTLS12, tls.VersionTLS13} {
+		srv := &tls.Config{Certificates: []tls.Certificate{ca.Server(t, "localhost").TLS()}, MinVersion: v, MaxVersion: v}
+		addr := serveHTTPS(t, srv, nil)
+		url := "https://localhost:" + port(addr) + "/"
+		twice := func(t *testing.T, s *stateCheck, do func() error) {
+			t.Helper()
+			for i := range 2 {
+				if err := do(); err != nil {
+					t.Fatalf("connection %d: %v", i, err)
+				}
+			}
+			checkSaw(t, s, v)
+		}
+		t.Run(tls.VersionName(v)+"/TransportClone", func(t *testing.T) {
+			s := &stateCheck{name: "localhost"}
+			tr, err := tlsdefault.NewTransport(tlsdefault.WithCAData(ca.CertPEM()), tlsdefault.WithPeerCheck(s.check))
+			if err != nil {
+				t.Fatal(err)
+			}
+			cl := tr.Clone()
+			c := &http.Client{Transport: cl}
+			twice(t, s, func() error { _, _, err := get(t, c, url); cl.CloseIdleConnections(); return err })
+		})
+		t.Run(tls.VersionName(v)+"/NewClientConfigCloned", func(t *testing.T) {
+			s := &stateCheck{name: "localhost"}
+			c, err := tlsdefault.NewClient(tlsdefault.WithCAData(ca.CertPEM()), tlsdefault.WithPeerCheck(s.check))
+			if err != nil {
+				t.Fatal(err)
+			}
+			tr := c.Transport.(*http.Transport)
+			tr.TLSClientConfig = tr.TLSClientConfig.Clone()
+			twice(t, s, func() error { _, _, err := get(t, c, url); c.CloseIdleConnections(); return err })
+		})
+		t.Run(tls.VersionName(v)+"/NewClientNoDialler", func(t *testing.T) {
+			// net/http handshakes with TLSClientConfig itself (as through
+			// a proxy): the library's hooks as they are.
+			s := &stateCheck{name: "localhost"}
+			c, err := tlsdefault.NewClient(tlsdefault.WithCAData(ca.CertPEM()), tlsdefault.WithPeerCheck(s.check))
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.Transport.(*http.Transport).DialTLSContext = nil
+			twice(t, s, func() error { _, _, err := get(t, c, url); c.CloseIdleConnections(); return err })
+		})
+		t.Run(tls.VersionName(v)+"/Refusal", func(t *testing.T) {
+			deny := tlsdefault.WithPeerCheck(func(tls.ConnectionState) error { return errDenied })
+			cfg, err := tlsdefault.ClientConfig(tlsdefault.WithCAData(ca.CertPEM()), deny)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = handshake(t, cfg, srv)
+			if he := tlsdefault.Diagnose(err); he == nil || he.Cause != tlsdefault.CausePeerCheck || !errors.Is(err, errDenied) {
+				t.Errorf("ClientConfig: refusal %v, Diagnose %v", err, he)
+			}
+			c, err := tlsdefault.NewClient(tlsdefault.WithCAData(ca.CertPEM()), deny)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, _, err = get(t, c, url)
+			if he, ok := errors.AsType[*tlsdefault.HandshakeError](err); !ok || he.Cause != tlsdefault.CausePeerCheck {
+				t.Errorf("NewClient: refusal %v not CausePeerCheck", err)
+			}
+		})
+	}
+}
