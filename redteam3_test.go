@@ -9,6 +9,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -68,8 +69,10 @@ func TestRedteam3WrappedVerifyConnectionPartialPass(t *testing.T) {
 
 // TestRedteam3WrappedVerifyConnectionRefusesGoodServer: the same wrapped
 // hook with a check that pins the name (TestPeerCheckSeesWholeState's
-// stateCheck) refuses the right server, with an error that tells the user
-// to do what they did (wrap the library's VerifyConnection).
+// stateCheck) refuses the right server (fail closed: VerifyPeerCertificate
+// cannot tell a wrapper from a replacement), and the error used to tell
+// the user to do what they had done: "wrap the library's VerifyConnection
+// instead of replacing it". It must say what works.
 func TestRedteam3WrappedVerifyConnectionRefusesGoodServer(t *testing.T) {
 	ca := testpki.NewCA(t)
 	srv := &tls.Config{Certificates: []tls.Certificate{ca.Server(t, "localhost").TLS()}}
@@ -80,8 +83,21 @@ func TestRedteam3WrappedVerifyConnectionRefusesGoodServer(t *testing.T) {
 	}
 	lib := cfg.VerifyConnection
 	cfg.VerifyConnection = func(cs tls.ConnectionState) error { return lib(cs) }
-	if _, err := handshake(t, cfg, srv); err != nil {
-		t.Errorf("a name-pinning check with VerifyConnection wrapped as documented refused the right server: %v", err)
+	_, err = handshake(t, cfg, srv)
+	if err == nil {
+		return // whole state seen: better than promised
+	}
+	pe, ok := errors.AsType[*tlsdefault.PeerCheckError](err)
+	if !ok || !pe.Partial {
+		t.Fatalf("refused, but not as a partial-state peer check: %v", err)
+	}
+	for _, msg := range []string{err.Error(), tlsdefault.Diagnose(err).Error()} {
+		if strings.Contains(msg, "wrap the library's VerifyConnection instead") {
+			t.Errorf("a name-pinning check with VerifyConnection wrapped as documented refused the right server with advice to wrap the hook: %s", msg)
+		}
+		if !strings.Contains(msg, "wrapped") || !strings.Contains(msg, "NewClient") || !strings.Contains(msg, "WithPeerCheck check") {
+			t.Errorf("the refusal does not say that a wrapper counts as a replacement and what works instead: %s", msg)
+		}
 	}
 }
 
