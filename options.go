@@ -452,8 +452,15 @@ func WithALPN(protos ...string) Option {
 // VerifyConnection was replaced, from VerifyPeerCertificate on full
 // handshakes, where crypto/tls gives only PeerCertificates and
 // VerifiedChains: a check that needs more then refuses the peer, and the
-// *PeerCheckError has Partial set and says so (fail closed). Wrap the
-// library's VerifyConnection rather than replacing it, or use NewClient.
+// *PeerCheckError has Partial set and says so (fail closed). This holds
+// also for a VerifyConnection that wraps the library's (which then runs
+// the checks again with the whole state): VerifyPeerCertificate, called
+// first, cannot tell a wrapper from a replacement. On such a config, do
+// your own checking in a WithPeerCheck check rather than in a
+// VerifyConnection hook, or use NewClient. A clone of NewTransport's
+// transport (Transport.Clone) whose TLSClientConfig.VerifyConnection is
+// replaced runs no check (see SECURITY.md): replace the hook on the
+// original transport's TLSClientConfig, or wrap it.
 //
 // On a server with WithClientAuth(tls.VerifyClientCertIfGiven) (or
 // without WithClientAuth), check also runs for a client that sent no

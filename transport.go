@@ -13,7 +13,6 @@ import (
 	"net/url"
 	"os"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/hashicorp/go-cleanhttp"
@@ -55,42 +54,6 @@ type client struct {
 	// peerHook is the VerifyPeerCertificate the library set: verifyPeer,
 	// told whether the config's VerifyConnection is still verifyHook.
 	peerHook func([][]byte, [][]*x509.Certificate) error
-	// checked holds the verified chains of full handshakes whose peer
-	// checks verifyPeer ran and passed, for verify not to run them again
-	// (keyed by the chains' first element: crypto/tls hands the same
-	// slice to both hooks of a handshake).
-	checked peerChecked
-}
-
-// maxPeerChecked bounds peerChecked: entries stay only when
-// VerifyConnection was replaced; forgetting one only makes verify run the
-// checks again.
-const maxPeerChecked = 256
-
-type peerChecked struct {
-	mu sync.Mutex
-	m  map[*[]*x509.Certificate]struct{}
-}
-
-func (p *peerChecked) add(chains [][]*x509.Certificate) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.m == nil || len(p.m) >= maxPeerChecked {
-		p.m = make(map[*[]*x509.Certificate]struct{})
-	}
-	p.m[&chains[0]] = struct{}{}
-}
-
-// take reports whether chains were checked by verifyPeer, forgetting them.
-func (p *peerChecked) take(chains [][]*x509.Certificate) bool {
-	if len(chains) == 0 {
-		return false
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	_, ok := p.m[&chains[0]]
-	delete(p.m, &chains[0])
-	return ok
 }
 
 // identity is one certificate this side can present: fixed, or reloaded
@@ -316,7 +279,6 @@ func (c *client) verifyPeer(raw [][]byte, chains [][]*x509.Certificate, runCheck
 	if len(chains) == 0 {
 		return errNotVerified
 	}
-	given := chains
 	st := c.live.Current()
 	live, err := liveChains(st.Pool, chains, "server")
 	if err != nil {
@@ -342,10 +304,13 @@ func (c *client) verifyPeer(raw [][]byte, chains [][]*x509.Certificate, runCheck
 			}
 			certs = append(certs, cert)
 		}
+		// A pass here does not excuse verify from running them again with
+		// the whole state: a replaced hook that calls the library's (a
+		// wrapper) leads there, and a check that refuses on a field this
+		// state lacks (Version, ServerName) must see it.
 		if err := internal.RunPeerChecks("server", c.s.PeerChecks, tls.ConnectionState{PeerCertificates: certs, VerifiedChains: chains}); err != nil {
 			return partialStateError(err)
 		}
-		c.checked.add(given)
 	}
 	return nil
 }
@@ -430,9 +395,9 @@ func (c *client) verify(cs tls.ConnectionState) error {
 		c.legacy.Observe("client", name, "", cs)
 		logLegacy(c.s.Logger, "client", name, "", cs)
 	}
-	if len(c.s.PeerChecks) == 0 || !cs.DidResume && c.checked.take(cs.VerifiedChains) {
-		return nil // verifyPeer ran them on this full handshake
-	}
+	// The checks run here with the whole state, also when verifyPeer ran
+	// them with part of it (VerifyConnection wrapped by a hook that calls
+	// this one).
 	return internal.RunPeerChecks("server", c.s.PeerChecks, cs)
 }
 

@@ -16,15 +16,17 @@ type PeerCheckError struct {
 	Err error
 	// Partial is set when the check ran on a client from
 	// VerifyPeerCertificate, because the config's VerifyConnection was
-	// replaced by a hook that is not the library's: the ConnectionState
-	// then had only PeerCertificates and VerifiedChains set.
+	// replaced by a hook that is not the library's (one that wraps the
+	// library's too: VerifyPeerCertificate cannot tell): the
+	// ConnectionState then had only PeerCertificates and VerifiedChains
+	// set.
 	Partial bool
 }
 
 func (e *PeerCheckError) Error() string {
 	msg := "tlsdefault: the " + e.Peer + " was refused by the WithPeerCheck check: " + e.Err.Error()
 	if e.Partial {
-		msg += " (the check ran from VerifyPeerCertificate with only PeerCertificates and VerifiedChains set, because the config's VerifyConnection was replaced: wrap the library's VerifyConnection instead of replacing it, or use NewClient, whose checks always see the whole state)"
+		msg += " (the check ran from VerifyPeerCertificate with only PeerCertificates and VerifiedChains set, because the config's VerifyConnection was replaced, or wrapped: VerifyPeerCertificate, which crypto/tls calls first, cannot tell a hook that calls the library's from one that does not; use NewClient, whose checks always see the whole state, or do your own checking in a WithPeerCheck check rather than in a VerifyConnection hook)"
 	}
 	return msg
 }
