@@ -9,6 +9,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"net/http"
+	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -204,6 +205,63 @@ func TestRedteam3PeerCheckCounts(t *testing.T) {
 			_, _, err = get(t, c, url)
 			if he, ok := errors.AsType[*tlsdefault.HandshakeError](err); !ok || he.Cause != tlsdefault.CausePeerCheck {
 				t.Errorf("NewClient: refusal %v not CausePeerCheck", err)
+			}
+		})
+	}
+}
+
+// TestRedteam3GODEBUGTLSMLKEMResumedHookReplaced: GODEBUG=tlsmlkem=0 set
+// after construction is refused "at each handshake" (SECURITY.md) by
+// VerifyPeerCertificate and VerifyConnection. A resumed TLS 1.3 handshake
+// makes a new key exchange (PSK with (EC)DHE), but crypto/tls calls no
+// VerifyPeerCertificate then: with VerifyConnection replaced (one
+// assignment, which the tlssha1 check survives because a resumption has
+// no signature) the client resumes with a classical key exchange only.
+func TestRedteam3GODEBUGTLSMLKEMResumedHookReplaced(t *testing.T) {
+	ca := testpki.NewCA(t)
+	srv := &tls.Config{Certificates: []tls.Certificate{ca.Server(t, "localhost").TLS()}, MinVersion: tls.VersionTLS13}
+	t.Setenv("GODEBUG", "")
+	for _, ctor := range []string{"ClientConfig", "NewClient"} {
+		t.Run(ctor, func(t *testing.T) {
+			os.Setenv("GODEBUG", "")
+			var cfg *tls.Config
+			var c *http.Client
+			var url string
+			if ctor == "ClientConfig" {
+				var err error
+				if cfg, err = tlsdefault.ClientConfig(tlsdefault.WithCAData(ca.CertPEM())); err != nil {
+					t.Fatal(err)
+				}
+			} else {
+				var err error
+				if c, err = tlsdefault.NewClient(tlsdefault.WithCAData(ca.CertPEM())); err != nil {
+					t.Fatal(err)
+				}
+				cfg = c.Transport.(*http.Transport).TLSClientConfig
+				url = "https://localhost:" + port(serveHTTPS(t, srv, nil)) + "/"
+			}
+			cfg.VerifyConnection = acceptAll
+			connect := func() (tls.ConnectionState, error) {
+				if c == nil {
+					return handshake(t, cfg, srv)
+				}
+				defer c.CloseIdleConnections()
+				resp, _, err := get(t, c, url)
+				if err != nil {
+					return tls.ConnectionState{}, err
+				}
+				return *resp.TLS, nil
+			}
+			cs, err := connect()
+			if err != nil || cs.CurveID != tls.X25519MLKEM768 {
+				t.Fatalf("control: first handshake: %v, group %v", err, cs.CurveID)
+			}
+			os.Setenv("GODEBUG", "tlsmlkem=0") // restored by t.Setenv's cleanup
+			cs, err = connect()
+			if err == nil {
+				t.Errorf("%s with VerifyConnection replaced, GODEBUG=tlsmlkem=0 set after construction: the handshake succeeded (resumed %v, group %v): no post-quantum key exchange, without legacy.Allow", ctor, cs.DidResume, cs.CurveID)
+			} else if !strings.Contains(err.Error(), "tlsmlkem=0") {
+				t.Errorf("refused, but the error does not name tlsmlkem=0: %v", err)
 			}
 		})
 	}
