@@ -1,6 +1,7 @@
 package tlsdefault
 
 import (
+	"crypto/tls"
 	"fmt"
 
 	"github.com/tlsdefault/tlsdefault/internal/godebugenv"
@@ -33,3 +34,21 @@ func checkGODEBUG() error {
 	}
 	return nil
 }
+
+// godebugSessions is the ClientSessionCache of a client built without
+// legacy.Allow: while checkGODEBUG refuses the process's GODEBUG, it
+// offers no session. A resumed handshake makes a key exchange of its own
+// (TLS 1.3 PSK with (EC)DHE, with the groups GODEBUG leaves, tlsmlkem=0
+// removing the post-quantum ones) but crypto/tls calls no
+// VerifyPeerCertificate for it, so with VerifyConnection replaced nothing
+// would refuse it; a full handshake is refused by VerifyPeerCertificate.
+type godebugSessions struct{ inner tls.ClientSessionCache }
+
+func (g godebugSessions) Get(key string) (*tls.ClientSessionState, bool) {
+	if checkGODEBUG() != nil {
+		return nil, false
+	}
+	return g.inner.Get(key)
+}
+
+func (g godebugSessions) Put(key string, cs *tls.ClientSessionState) { g.inner.Put(key, cs) }

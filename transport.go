@@ -231,6 +231,11 @@ func newClient(opts []Option, ctor string) (*client, error) {
 		cfg.ClientSessionCache, c.sessions = sc, sc
 	}
 	cfg.ClientSessionCache = c.trustSessions(cfg.ClientSessionCache)
+	if c.legacy == nil {
+		// A refused GODEBUG set after construction: no resumption, which
+		// VerifyPeerCertificate would not see (godebugSessions).
+		cfg.ClientSessionCache = godebugSessions{cfg.ClientSessionCache}
+	}
 	if c.legacy != nil {
 		c.legacy.Widen(cfg) // without a scope only; NewClient's dialler widens its clone for a host in scope
 	}
