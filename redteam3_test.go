@@ -266,3 +266,50 @@ func TestRedteam3GODEBUGTLSMLKEMResumedHookReplaced(t *testing.T) {
 		})
 	}
 }
+
+// TestRedteam3GODEBUGWideningSuites: GODEBUG settings that put old suites
+// and versions back into Go's defaults (tlsrsakex=1, tls3des=1,
+// tls10server=1) change nothing for a config of the library, also after a
+// user set CipherSuites to nil (Go's defaults, which these settings widen)
+// or MinVersion to 0: the library's VerifyConnection refuses a suite or
+// version outside its defaults, client and server side.
+func TestRedteam3GODEBUGWideningSuites(t *testing.T) {
+	t.Setenv("GODEBUG", "tlsrsakex=1,tls3des=1,tls10server=1")
+	ca := testpki.NewCA(t)
+	leaf := ca.Issue(t, testpki.RSABits(2048))
+	for _, suite := range []uint16{tls.TLS_RSA_WITH_AES_128_GCM_SHA256, tls.TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA, tls.TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA} {
+		name := tls.CipherSuiteName(suite)
+		old := &tls.Config{Certificates: []tls.Certificate{leaf.TLS()}, MaxVersion: tls.VersionTLS12, CipherSuites: []uint16{suite}}
+		std := &tls.Config{RootCAs: ca.Pool(), MaxVersion: tls.VersionTLS12, CipherSuites: []uint16{suite}}
+		if _, err := handshake(t, std, old); err != nil {
+			t.Fatalf("control: %s not negotiable under this GODEBUG: %v", name, err)
+		}
+		cfg, err := tlsdefault.ClientConfig(tlsdefault.WithCAData(ca.CertPEM()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.CipherSuites = nil
+		if cs, err := handshake(t, cfg, old); err == nil {
+			t.Errorf("ClientConfig with CipherSuites=nil accepted %s under GODEBUG %s", tls.CipherSuiteName(cs.CipherSuite), os.Getenv("GODEBUG"))
+		}
+		scfg, err := tlsdefault.ServerConfig(tlsdefault.WithCertificate(leaf.TLS()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		scfg.CipherSuites = nil
+		if cs, err := handshake(t, std, scfg); err == nil {
+			t.Errorf("ServerConfig with CipherSuites=nil accepted %s under GODEBUG %s", tls.CipherSuiteName(cs.CipherSuite), os.Getenv("GODEBUG"))
+		}
+	}
+	// tls10server=1: a server whose MinVersion was set to 0 (Go's default,
+	// TLS 1.0 under this setting) still refuses TLS 1.0.
+	scfg, err := tlsdefault.ServerConfig(tlsdefault.WithCertificate(leaf.TLS()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	scfg.MinVersion, scfg.CipherSuites = 0, nil
+	tls10 := &tls.Config{RootCAs: ca.Pool(), MinVersion: tls.VersionTLS10, MaxVersion: tls.VersionTLS10}
+	if cs, err := handshake(t, tls10, scfg); err == nil {
+		t.Errorf("ServerConfig with MinVersion=0 accepted %s under tls10server=1", tls.VersionName(cs.Version))
+	}
+}
