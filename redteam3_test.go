@@ -8,13 +8,17 @@ package tlsdefault_test
 import (
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/tlsdefault/tlsdefault"
+	"github.com/tlsdefault/tlsdefault/capool"
 	"github.com/tlsdefault/tlsdefault/internal/testpki"
 )
 
@@ -311,5 +315,207 @@ func TestRedteam3GODEBUGWideningSuites(t *testing.T) {
 	tls10 := &tls.Config{RootCAs: ca.Pool(), MinVersion: tls.VersionTLS10, MaxVersion: tls.VersionTLS10}
 	if cs, err := handshake(t, tls10, scfg); err == nil {
 		t.Errorf("ServerConfig with MinVersion=0 accepted %s under tls10server=1", tls.VersionName(cs.Version))
+	}
+}
+
+// TestRedteam3CAPathLayoutSwitch: a WithCAPath directory that switches
+// between the hashed layout (<hash>.0 only) and the plain one (ca.pem)
+// after construction is followed by NewClient, ClientConfig (a CA removed
+// is refused) and Listen: the watcher no longer reads an unchanged hashed
+// directory's names, and stamps a plain one after the read at
+// construction.
+func TestRedteam3CAPathLayoutSwitch(t *testing.T) {
+	ca0, ca1, ca2 := testpki.NewCA(t), testpki.NewCA(t), testpki.NewCA(t)
+	hashName := func(ca *testpki.CA) string { return fmt.Sprintf("%08x.0", capool.SubjectHash(ca.Cert)) }
+	for _, start := range []string{"hashed", "plain"} {
+		t.Run("from "+start, func(t *testing.T) {
+			dir := t.TempDir()
+			put := func(layout string, ca *testpki.CA) {
+				t.Helper()
+				ents, _ := os.ReadDir(dir)
+				for _, e := range ents {
+					os.Remove(filepath.Join(dir, e.Name()))
+				}
+				name := "ca.pem"
+				if layout == "hashed" {
+					name = hashName(ca)
+				}
+				if err := os.WriteFile(filepath.Join(dir, name), ca.CertPEM(), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			other := map[string]string{"hashed": "plain", "plain": "hashed"}[start]
+			put(start, ca1)
+			srv1 := "https://localhost:" + port(serveHTTPS(t, plainServer(ca1.Server(t)), nil)) + "/"
+			srv2 := "https://localhost:" + port(serveHTTPS(t, plainServer(ca2.Server(t)), nil)) + "/"
+			c, err := tlsdefault.NewClient(tlsdefault.WithCAPath(dir), tlsdefault.WithReloadInterval(time.Nanosecond))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.CloseIdleConnections()
+			cfg, err := tlsdefault.ClientConfig(tlsdefault.WithCAPath(dir), tlsdefault.WithReloadInterval(time.Nanosecond))
+			if err != nil {
+				t.Fatal(err)
+			}
+			ln, err := tlsdefault.Listen("tcp", "127.0.0.1:0", tlsdefault.WithCertificate(ca0.Server(t).TLS()),
+				tlsdefault.WithClientAuth(tls.RequireAndVerifyClientCert), tlsdefault.WithCAPath(dir),
+				tlsdefault.WithErrorLog(quietLog()), tlsdefault.WithReloadInterval(time.Nanosecond))
+			if err != nil {
+				t.Fatal(err)
+			}
+			mtls := "https://" + serveListener(t, ln, nil) + "/"
+			m1, m2 := mtlsClient(t, ca0, ca1.Client(t, "one")), mtlsClient(t, ca0, ca2.Client(t, "two"))
+			dial := func() error {
+				_, err := handshake(t, cfg, plainServer(ca1.Server(t)))
+				return err
+			}
+			if _, err := fetch(c, srv1); err != nil {
+				t.Fatalf("NewClient, CA1 (%s): %v", start, err)
+			}
+			if err := dial(); err != nil {
+				t.Fatalf("ClientConfig, CA1 (%s): %v", start, err)
+			}
+			if _, err := fetch(m1, mtls); err != nil {
+				t.Fatalf("Listen, CA1 client (%s): %v", start, err)
+			}
+			put(other, ca2) // CA1 removed, CA2 added, layout switched
+			if _, err := fetch(c, srv2); err != nil {
+				t.Errorf("NewClient: CA2 server refused after the directory became %s with CA2: %v", other, err)
+			}
+			if _, err := fetch(c, srv1); err == nil {
+				t.Errorf("NewClient: CA1 server accepted after CA1 left the directory (now %s)", other)
+			}
+			if err := dial(); err == nil {
+				t.Errorf("ClientConfig: CA1 server accepted after CA1 left the directory (now %s)", other)
+			}
+			if _, err := fetch(m2, mtls); err != nil {
+				t.Errorf("Listen: CA2 client refused after the directory became %s with CA2: %v", other, err)
+			}
+			if _, err := fetch(m1, mtls); err == nil {
+				t.Errorf("Listen: CA1 client accepted after CA1 left the directory (now %s)", other)
+			}
+		})
+	}
+}
+
+// TestRedteam3TrustConstructionErrors: a missing CA file or directory,
+// and a CA file that is a directory, still fail at construction with an
+// error that names the option and the path (the trust files are now
+// stamped around the read).
+func TestRedteam3TrustConstructionErrors(t *testing.T) {
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "missing.pem")
+	cases := []struct {
+		opt    tlsdefault.Option
+		option string
+		path   string
+	}{
+		{tlsdefault.WithCAFile(missing), "WithCAFile", missing},
+		{tlsdefault.WithCAPath(filepath.Join(dir, "nodir")), "WithCAPath", filepath.Join(dir, "nodir")},
+		{tlsdefault.WithCAFile(dir), "WithCAFile", dir},
+	}
+	for _, tc := range cases {
+		_, err := tlsdefault.ClientConfig(tc.opt)
+		if err == nil || !strings.Contains(err.Error(), tc.option) || !strings.Contains(err.Error(), tc.path) {
+			t.Errorf("ClientConfig(%s(%s)): %v; want an error naming the option and the path", tc.option, tc.path, err)
+		}
+		_, err = tlsdefault.ServerConfig(tlsdefault.WithCertificate(testpki.NewCA(t).Server(t).TLS()),
+			tlsdefault.WithClientAuth(tls.RequireAndVerifyClientCert), tc.opt)
+		if err == nil || !strings.Contains(err.Error(), tc.option) || !strings.Contains(err.Error(), tc.path) {
+			t.Errorf("ServerConfig(%s(%s)): %v; want an error naming the option and the path", tc.option, tc.path, err)
+		}
+	}
+}
+
+// TestRedteam3CAPathDataSwap: a WithCAPath directory that is a Kubernetes
+// volume (each name a link into ..data, swapped as a whole), hashed or
+// plain, is followed by NewClient and Listen when the swap replaces CA1
+// by CA2 under the same names.
+func TestRedteam3CAPathDataSwap(t *testing.T) {
+	ca0, ca1, ca2 := testpki.NewCA(t), testpki.NewCA(t), testpki.NewCA(t)
+	for _, layout := range []string{"hashed", "plain"} {
+		t.Run(layout, func(t *testing.T) {
+			dir := t.TempDir()
+			n := 0
+			// version writes the CAs into a new ..<timestamp> directory:
+			// under ca.pem (plain) or their <hash>.0 names (hashed).
+			version := func(cas ...*testpki.CA) string {
+				n++
+				v := fmt.Sprintf("..2026_12_01_10_00_%02d.%d", n, n)
+				os.Mkdir(filepath.Join(dir, v), 0o755)
+				for _, ca := range cas {
+					name := "ca.pem"
+					if layout == "hashed" {
+						name = fmt.Sprintf("%08x.0", capool.SubjectHash(ca.Cert))
+					}
+					if err := os.WriteFile(filepath.Join(dir, v, name), ca.CertPEM(), 0o644); err != nil {
+						t.Fatal(err)
+					}
+				}
+				return v
+			}
+			// link adds the top-level link of each CA's name into ..data
+			// (the plain layout's ca.pem exists already after the first).
+			link := func(cas ...*testpki.CA) {
+				for _, ca := range cas {
+					name := "ca.pem"
+					if layout == "hashed" {
+						name = fmt.Sprintf("%08x.0", capool.SubjectHash(ca.Cert))
+					}
+					os.Symlink(filepath.Join("..data", name), filepath.Join(dir, name))
+				}
+			}
+			swap := func(cas ...*testpki.CA) {
+				tmp := filepath.Join(dir, "..data_tmp")
+				if err := os.Symlink(version(cas...), tmp); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.Rename(tmp, filepath.Join(dir, "..data")); err != nil {
+					t.Fatal(err)
+				}
+			}
+			os.Symlink(version(ca1), filepath.Join(dir, "..data"))
+			link(ca1)
+			srv1 := "https://localhost:" + port(serveHTTPS(t, plainServer(ca1.Server(t)), nil)) + "/"
+			srv2 := "https://localhost:" + port(serveHTTPS(t, plainServer(ca2.Server(t)), nil)) + "/"
+			c, err := tlsdefault.NewClient(tlsdefault.WithCAPath(dir), tlsdefault.WithReloadInterval(time.Nanosecond))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.CloseIdleConnections()
+			ln, err := tlsdefault.Listen("tcp", "127.0.0.1:0", tlsdefault.WithCertificate(ca0.Server(t).TLS()),
+				tlsdefault.WithClientAuth(tls.RequireAndVerifyClientCert), tlsdefault.WithCAPath(dir),
+				tlsdefault.WithErrorLog(quietLog()), tlsdefault.WithReloadInterval(time.Nanosecond))
+			if err != nil {
+				t.Fatal(err)
+			}
+			mtls := "https://" + serveListener(t, ln, nil) + "/"
+			m1, m2 := mtlsClient(t, ca0, ca1.Client(t, "one")), mtlsClient(t, ca0, ca2.Client(t, "two"))
+			if _, err := fetch(c, srv1); err != nil {
+				t.Fatalf("NewClient, CA1: %v", err)
+			}
+			if _, err := fetch(m1, mtls); err != nil {
+				t.Fatalf("Listen, CA1 client: %v", err)
+			}
+			// The swap: CA1 gone, CA2 in (kubelet adds the new names' links
+			// before the swap and removes the old ones after).
+			link(ca2)
+			swap(ca2)
+			if layout == "hashed" {
+				os.Remove(filepath.Join(dir, fmt.Sprintf("%08x.0", capool.SubjectHash(ca1.Cert))))
+			}
+			if _, err := fetch(c, srv1); err == nil {
+				t.Errorf("NewClient: CA1 server accepted after the ..data swap removed CA1 (%s)", layout)
+			}
+			if _, err := fetch(c, srv2); err != nil {
+				t.Errorf("NewClient: CA2 server refused after the ..data swap added CA2 (%s): %v", layout, err)
+			}
+			if _, err := fetch(m1, mtls); err == nil {
+				t.Errorf("Listen: CA1 client accepted after the ..data swap removed CA1 (%s)", layout)
+			}
+			if _, err := fetch(m2, mtls); err != nil {
+				t.Errorf("Listen: CA2 client refused after the ..data swap added CA2 (%s): %v", layout, err)
+			}
+		})
 	}
 }
