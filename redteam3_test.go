@@ -519,3 +519,107 @@ func TestRedteam3CAPathDataSwap(t *testing.T) {
 		})
 	}
 }
+
+// TestRedteam3PeerCheckMorePaths: the checks see the whole state once per
+// handshake (full, then resumed) through NewClient with a hashed capath
+// (lazy verification), through a CONNECT proxy (net/http handshakes with
+// TLSClientConfig), and on HTTP/2 connections; twice with
+// VerifyConnection wrapped on NewClient (documented).
+func TestRedteam3PeerCheckMorePaths(t *testing.T) {
+	ca := testpki.NewCA(t)
+	dir, _ := hashedDir(t, ca)
+	for _, v := range []uint16{tls.VersionTLS12, tls.VersionTLS13} {
+		srv := &tls.Config{Certificates: []tls.Certificate{ca.Server(t, "localhost").TLS()}, MinVersion: v, MaxVersion: v, NextProtos: []string{"h2", "http/1.1"}}
+		addr := serveHTTPS(t, srv, nil)
+		url := "https://localhost:" + port(addr) + "/"
+		twice := func(t *testing.T, s *stateCheck, c *http.Client, proto string) {
+			t.Helper()
+			for i := range 2 {
+				resp, _, err := get(t, c, url)
+				if err != nil {
+					t.Fatalf("request %d: %v", i, err)
+				}
+				if proto != "" && resp.Proto != proto {
+					t.Fatalf("request %d: %s, want %s", i, resp.Proto, proto)
+				}
+				c.CloseIdleConnections()
+			}
+			checkSaw(t, s, v)
+		}
+		t.Run(tls.VersionName(v)+"/NewClientHashedCAPath", func(t *testing.T) {
+			s := &stateCheck{name: "localhost"}
+			c, err := tlsdefault.NewClient(tlsdefault.WithCAPath(dir), tlsdefault.WithPeerCheck(s.check))
+			if err != nil {
+				t.Fatal(err)
+			}
+			twice(t, s, c, "")
+		})
+		t.Run(tls.VersionName(v)+"/NewClientHashedCAPathVerifyConnectionReplaced", func(t *testing.T) {
+			s := &stateCheck{name: "localhost"}
+			c, err := tlsdefault.NewClient(tlsdefault.WithCAPath(dir), tlsdefault.WithPeerCheck(s.check))
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.Transport.(*http.Transport).TLSClientConfig.VerifyConnection = acceptAll
+			twice(t, s, c, "")
+		})
+		t.Run(tls.VersionName(v)+"/HTTP2", func(t *testing.T) {
+			s := &stateCheck{name: "localhost"}
+			tr, err := tlsdefault.NewTransport(tlsdefault.WithCAData(ca.CertPEM()), tlsdefault.WithPeerCheck(s.check))
+			if err != nil {
+				t.Fatal(err)
+			}
+			twice(t, s, &http.Client{Transport: tr}, "HTTP/2.0")
+		})
+		for _, ctor := range []string{"NewTransport", "NewClient"} {
+			t.Run(tls.VersionName(v)+"/Proxy"+ctor, func(t *testing.T) {
+				proxy, n := connectProxy(t)
+				s := &stateCheck{name: "localhost"}
+				opts := []tlsdefault.Option{tlsdefault.WithCAData(ca.CertPEM()), tlsdefault.WithPeerCheck(s.check)}
+				var tr *http.Transport
+				if ctor == "NewTransport" {
+					var err error
+					if tr, err = tlsdefault.NewTransport(opts...); err != nil {
+						t.Fatal(err)
+					}
+				} else {
+					c, err := tlsdefault.NewClient(opts...)
+					if err != nil {
+						t.Fatal(err)
+					}
+					tr = c.Transport.(*http.Transport)
+				}
+				tr.Proxy = http.ProxyURL(proxy)
+				twice(t, s, &http.Client{Transport: tr}, "")
+				if n.Load() != 2 {
+					t.Fatalf("%d CONNECTs for 2 connections", n.Load())
+				}
+			})
+		}
+		t.Run(tls.VersionName(v)+"/NewClientWrapped", func(t *testing.T) {
+			var calls atomic.Int32
+			c, err := tlsdefault.NewClient(tlsdefault.WithCAData(ca.CertPEM()), tlsdefault.WithPeerCheck(func(cs tls.ConnectionState) error {
+				calls.Add(1)
+				if cs.ServerName != "localhost" || cs.Version != v {
+					return fmt.Errorf("partial state: name %q version %#x", cs.ServerName, cs.Version)
+				}
+				return nil
+			}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg := c.Transport.(*http.Transport).TLSClientConfig
+			lib := cfg.VerifyConnection
+			cfg.VerifyConnection = func(cs tls.ConnectionState) error { return lib(cs) }
+			for i := range 2 {
+				if _, _, err := get(t, c, url); err != nil {
+					t.Fatalf("request %d: %v", i, err)
+				}
+				c.CloseIdleConnections()
+			}
+			if n := calls.Load(); n != 4 {
+				t.Errorf("the check ran %d times for 2 handshakes with VerifyConnection wrapped; want 4 (twice each, as documented)", n)
+			}
+		})
+	}
+}
