@@ -9,6 +9,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -620,6 +621,90 @@ func TestRedteam3PeerCheckMorePaths(t *testing.T) {
 			if n := calls.Load(); n != 4 {
 				t.Errorf("the check ran %d times for 2 handshakes with VerifyConnection wrapped; want 4 (twice each, as documented)", n)
 			}
+		})
+	}
+}
+
+// serverStateCheck is stateCheck for a server: the SNI name, the version,
+// the suite and the client's verified chain.
+func serverStateCheck(s *stateCheck) func(tls.ConnectionState) error { return s.check }
+
+// TestRedteam3ServerPeerCheckPaths: a server's checks see the whole state
+// once per handshake, full and resumed, TLS 1.2 and 1.3: ServerConfig with
+// tls.Server, with http.Server.ServeTLS (HTTP/2), and a clone of it;
+// Listen with NewServer; with VerifyConnection replaced (once, after it),
+// and with a user's GetConfigForClient that returns nil (the library's
+// VerifyConnection still runs them).
+func TestRedteam3ServerPeerCheckPaths(t *testing.T) {
+	ca := testpki.NewCA(t)
+	leaf := ca.Client(t, "alice")
+	for _, v := range []uint16{tls.VersionTLS12, tls.VersionTLS13} {
+		client := func() *http.Client {
+			cfg := &tls.Config{RootCAs: ca.Pool(), Certificates: []tls.Certificate{leaf.TLS()}, MinVersion: v, MaxVersion: v, ClientSessionCache: tls.NewLRUClientSessionCache(4)}
+			return &http.Client{Transport: &http.Transport{TLSClientConfig: cfg, ForceAttemptHTTP2: true}}
+		}
+		run := func(t *testing.T, s *stateCheck, url, proto string) {
+			t.Helper()
+			c := client()
+			for i := range 2 {
+				resp, _, err := get(t, c, url)
+				if err != nil {
+					t.Fatalf("request %d: %v", i, err)
+				}
+				if proto != "" && resp.Proto != proto {
+					t.Fatalf("request %d: %s, want %s", i, resp.Proto, proto)
+				}
+				c.CloseIdleConnections()
+			}
+			checkSaw(t, s, v)
+		}
+		opts := func(s *stateCheck) []tlsdefault.Option {
+			return []tlsdefault.Option{tlsdefault.WithCertificate(ca.Server(t, "localhost").TLS()),
+				tlsdefault.WithClientAuth(tls.RequireAndVerifyClientCert), tlsdefault.WithCAData(ca.CertPEM()),
+				tlsdefault.WithPeerCheck(serverStateCheck(s)), tlsdefault.WithErrorLog(quietLog())}
+		}
+		serveTLS := func(t *testing.T, cfg *tls.Config) string {
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv := &http.Server{TLSConfig: cfg, ErrorLog: quietLog(), Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok")) })}
+			go srv.ServeTLS(ln, "", "")
+			t.Cleanup(func() { srv.Close() })
+			return "https://localhost:" + port(ln.Addr().String()) + "/"
+		}
+		for _, how := range []string{"ServeTLS", "Clone", "VerifyConnectionReplaced", "GetConfigForClientNil"} {
+			t.Run(tls.VersionName(v)+"/ServerConfig"+how, func(t *testing.T) {
+				s := &stateCheck{name: "localhost"}
+				cfg, err := tlsdefault.ServerConfig(opts(s)...)
+				if err != nil {
+					t.Fatal(err)
+				}
+				switch how {
+				case "Clone":
+					cfg = cfg.Clone()
+				case "VerifyConnectionReplaced":
+					cfg.VerifyConnection = acceptAll
+				case "GetConfigForClientNil":
+					cfg.GetConfigForClient = func(*tls.ClientHelloInfo) (*tls.Config, error) { return nil, nil }
+				}
+				run(t, s, serveTLS(t, cfg), "HTTP/2.0")
+			})
+		}
+		t.Run(tls.VersionName(v)+"/ListenNewServer", func(t *testing.T) {
+			s := &stateCheck{name: "localhost"}
+			ln, err := tlsdefault.Listen("tcp", "127.0.0.1:0", opts(s)...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv, err := tlsdefault.NewServer(ln, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok")) }))
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv.ErrorLog = quietLog()
+			go srv.Serve(ln)
+			t.Cleanup(func() { srv.Close() })
+			run(t, s, "https://localhost:"+port(ln.Addr().String())+"/", "HTTP/2.0")
 		})
 	}
 }
