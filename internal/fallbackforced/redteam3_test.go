@@ -46,7 +46,7 @@ func TestRedteam3ForcedFallbackRoots(t *testing.T) {
 	cli.Close()
 	<-errc
 	if cerr != nil {
-		t.Errorf("the default client, SSL_CERT_FILE=%s (one private CA), GODEBUG x509usefallbackroots=1 with x509roots/fallback registered: the private CA's server is refused (%v): the trust store was silently replaced by the embedded Mozilla roots (%d subjects in RootCAs)", file, cerr, len(cfg.RootCAs.Subjects()))
+		t.Errorf("the default client, SSL_CERT_FILE=%s (one private CA), GODEBUG x509usefallbackroots=1 with x509roots/fallback registered: the private CA's server is refused (%v): the trust store was silently replaced (by the embedded Mozilla roots that x509roots/fallback registers) (RootCAs is not the pool of %s: %v)", file, cerr, file, !cfg.RootCAs.Equal(ca.Pool()))
 	}
 }
 
