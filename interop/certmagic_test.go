@@ -40,7 +40,7 @@ func TestCertmagicTLSALPN01(t *testing.T) {
 	// storage in a temporary directory, and its log kept in memory (shown
 	// when the test fails or runs with -v).
 	core, entries := observer.New(zapcore.InfoLevel)
-	quiet := zap.New(core)
+	logger := zap.New(core)
 	t.Cleanup(func() {
 		if t.Failed() || testing.Verbose() {
 			for _, e := range entries.All() {
@@ -51,7 +51,7 @@ func TestCertmagicTLSALPN01(t *testing.T) {
 	var cfg *certmagic.Config
 	cache := certmagic.NewCache(certmagic.CacheOptions{
 		GetConfigForCert: func(certmagic.Certificate) (*certmagic.Config, error) { return cfg, nil },
-		Logger:           quiet,
+		Logger:           logger,
 	})
 	t.Cleanup(cache.Stop)
 	cfg = certmagic.New(cache, certmagic.Config{
@@ -64,7 +64,7 @@ func TestCertmagicTLSALPN01(t *testing.T) {
 		}},
 		// Pebble's certificates name no OCSP responder; nothing to fetch.
 		OCSP:   certmagic.OCSPConfig{DisableStapling: true},
-		Logger: quiet,
+		Logger: logger,
 	})
 	cfg.Issuers = []certmagic.Issuer{certmagic.NewACMEIssuer(cfg, certmagic.ACMEIssuer{
 		CA:                   p.dirURL,
@@ -79,7 +79,7 @@ func TestCertmagicTLSALPN01(t *testing.T) {
 		ListenHost:        "127.0.0.1",
 		AltTLSALPNPort:    tlsPort,
 		CertObtainTimeout: 60 * time.Second,
-		Logger:            quiet,
+		Logger:            logger,
 	})}
 
 	logs := serveSource(t, inner, cfg)
