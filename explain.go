@@ -71,6 +71,7 @@ type diagInfo struct {
 	legacy       bool // legacy.Allow is given
 	legacyScoped bool // with a ForHosts scope
 	inScope      bool // the scope covers this peer
+	minRSA       int  // the RSA floor for this peer (0: internal.MinRSABits)
 	sni          string
 	sniKnown     bool // server: the name the client asked for is known
 
@@ -275,7 +276,11 @@ func classify(err error, in diagInfo) *HandshakeError {
 		if in.side == "server" {
 			return set(self, CausePeerCertRefused, "the client's certificate chain is below the security floor (%s); the client needs a certificate with an RSA key of at least %d bits or an EC key of at least %d bits, signed with SHA-256 or better", safetext.Escape(policy.Error(), 512), internal.MinRSABits, internal.MinECBits)
 		}
-		return set(self, CausePolicy, "the server's certificate chain is below the security floor (%s): %s; the server needs a certificate with an RSA key of at least %d bits or an EC key of at least %d bits, signed with SHA-256 or better (trusting more CAs does not help)", policyWhich(policy), policy.Reason, internal.MinRSABits, internal.MinECBits)
+		minRSA := internal.MinRSABits
+		if in.minRSA > 0 {
+			minRSA = in.minRSA // legacy mode's floor for a host in its scope
+		}
+		return set(self, CausePolicy, "the server's certificate chain is below the security floor (%s): %s; the server needs a certificate with an RSA key of at least %d bits or an EC key of at least %d bits, signed with SHA-256 or better (trusting more CAs does not help)", policyWhich(policy), policy.Reason, minRSA, internal.MinECBits)
 
 	case errors.As(err, &hostname):
 		he.Certificate = hostname.Certificate
