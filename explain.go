@@ -159,6 +159,7 @@ const (
 	textNoClientCert             // server: the client sent no certificate
 	textALPN                     // no application protocol in common
 	textInsecureSigAlg           // x509 refused to check a SHA-1 signature
+	textFIPSChain                // FIPS 140-3 mode: no chain of approved keys and signatures
 )
 
 // tlsText is the one place that reads the text of crypto/tls and
@@ -184,6 +185,8 @@ func tlsText(msg string) textClass {
 		return textALPN
 	case strings.Contains(msg, "insecure algorithm"):
 		return textInsecureSigAlg
+	case strings.Contains(msg, "tls: no FIPS compatible certificate chains found"):
+		return textFIPSChain
 	}
 	return textNone
 }
@@ -292,6 +295,9 @@ func classify(err error, in diagInfo) *HandshakeError {
 
 	case errors.As(err, &invalid):
 		return classifyInvalid(he, in, invalid, verr, peer, self)
+
+	case verr != nil && text == textFIPSChain:
+		return set(self, CausePolicy, "the %s's certificate chain verified, but this program runs in FIPS 140-3 mode (GODEBUG=fips140=on or only), where crypto/tls accepts only chains whose keys and signatures FIPS 140-3 approves (RSA keys of at least 2048 bits, ECDSA on P-256, P-384 or P-521, Ed25519, SHA-256 or better), and none of the %s's chains is one; the %s needs such a certificate", peer, peer, peer)
 
 	case verr != nil:
 		if in.side == "server" {
@@ -804,7 +810,7 @@ func suiteSummary(in diagInfo) string {
 // the classifier was not told (Diagnose).
 func orNone(s string) string {
 	if s == "" {
-		return "as configured"
+		return "the trust as configured"
 	}
 	return s
 }
