@@ -264,7 +264,7 @@ func classify(err error, in diagInfo) *HandshakeError {
 	switch {
 	case errors.As(err, &check):
 		if check.Partial {
-			return set(self, CausePeerCheck, "the check given with WithPeerCheck refused the %s: %s (it ran from VerifyPeerCertificate with only PeerCertificates and VerifiedChains set, because the config's VerifyConnection was replaced: wrap the library's VerifyConnection instead, or use NewClient)", peer, safetext.Escape(check.Err.Error(), 512))
+			return set(self, CausePeerCheck, "the check given with WithPeerCheck refused the %s: %s (it ran from VerifyPeerCertificate with only PeerCertificates and VerifiedChains set, because the config's VerifyConnection is no longer the library's: leave it as the library set it and give every check with WithPeerCheck, or use NewClient)", peer, safetext.Escape(check.Err.Error(), 512))
 		}
 		return set(self, CausePeerCheck, "the check given with WithPeerCheck refused the %s: %s", peer, safetext.Escape(check.Err.Error(), 512))
 

@@ -449,11 +449,14 @@ func WithALPN(protos ...string) Option {
 // from GetConfigForClient, with the whole state; on a client of NewClient
 // after the replaced hook, by the dialler, with the whole state; on a
 // config from ClientConfig or NewTransport's TLSClientConfig whose
-// VerifyConnection was replaced, from VerifyPeerCertificate on full
-// handshakes, where crypto/tls gives only PeerCertificates and
-// VerifiedChains: a check that needs more then refuses the peer, and the
-// *PeerCheckError has Partial set and says so (fail closed). Wrap the
-// library's VerifyConnection rather than replacing it, or use NewClient.
+// VerifyConnection is no longer the library's (replaced, or wrapped: the
+// library cannot tell whether a wrapper calls it), from
+// VerifyPeerCertificate on full handshakes, where crypto/tls gives only
+// PeerCertificates and VerifiedChains: a check that needs more then
+// refuses the peer, and the *PeerCheckError has Partial set and says so
+// (fail closed). So with WithPeerCheck, leave that VerifyConnection as
+// the library set it and give every check with WithPeerCheck, or use
+// NewClient.
 //
 // On a server with WithClientAuth(tls.VerifyClientCertIfGiven) (or
 // without WithClientAuth), check also runs for a client that sent no

@@ -158,10 +158,10 @@ func TestPeerCheckVerifyConnectionReplaced(t *testing.T) {
 	cfg.VerifyConnection = acceptAll
 	_, err = handshake(t, cfg, srv)
 	pe, ok := errors.AsType[*tlsdefault.PeerCheckError](err)
-	if !ok || !pe.Partial || !strings.Contains(err.Error(), "VerifyConnection was replaced") {
+	if !ok || !pe.Partial || !strings.Contains(err.Error(), "VerifyConnection is no longer the library's") {
 		t.Fatalf("a check needing the name, VerifyConnection replaced: %v", err)
 	}
-	if he := tlsdefault.Diagnose(err); he.Cause != tlsdefault.CausePeerCheck || !strings.Contains(he.Error(), "VerifyConnection was replaced") {
+	if he := tlsdefault.Diagnose(err); he.Cause != tlsdefault.CausePeerCheck || !strings.Contains(he.Error(), "VerifyConnection is no longer the library's") {
 		t.Fatalf("Diagnose: %v (cause %v)", he, he.Cause)
 	}
 	// Untouched, the same check passes.

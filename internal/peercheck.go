@@ -24,7 +24,7 @@ type PeerCheckError struct {
 func (e *PeerCheckError) Error() string {
 	msg := "tlsdefault: the " + e.Peer + " was refused by the WithPeerCheck check: " + e.Err.Error()
 	if e.Partial {
-		msg += " (the check ran from VerifyPeerCertificate with only PeerCertificates and VerifiedChains set, because the config's VerifyConnection was replaced: wrap the library's VerifyConnection instead of replacing it, or use NewClient, whose checks always see the whole state)"
+		msg += " (the check ran from VerifyPeerCertificate with only PeerCertificates and VerifiedChains set, because the config's VerifyConnection is no longer the library's: leave it as the library set it and give every check with WithPeerCheck, or use NewClient, whose checks always see the whole state)"
 	}
 	return msg
 }
