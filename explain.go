@@ -71,6 +71,7 @@ type diagInfo struct {
 	legacy       bool // legacy.Allow is given
 	legacyScoped bool // with a ForHosts scope
 	inScope      bool // the scope covers this peer
+	minRSA       int  // the RSA floor for this peer (0: internal.MinRSABits)
 	sni          string
 	sniKnown     bool // server: the name the client asked for is known
 
@@ -158,6 +159,7 @@ const (
 	textNoClientCert             // server: the client sent no certificate
 	textALPN                     // no application protocol in common
 	textInsecureSigAlg           // x509 refused to check a SHA-1 signature
+	textFIPSChain                // FIPS 140-3 mode: no chain of approved keys and signatures
 )
 
 // tlsText is the one place that reads the text of crypto/tls and
@@ -183,6 +185,8 @@ func tlsText(msg string) textClass {
 		return textALPN
 	case strings.Contains(msg, "insecure algorithm"):
 		return textInsecureSigAlg
+	case strings.Contains(msg, "tls: no FIPS compatible certificate chains found"):
+		return textFIPSChain
 	}
 	return textNone
 }
@@ -260,7 +264,7 @@ func classify(err error, in diagInfo) *HandshakeError {
 	switch {
 	case errors.As(err, &check):
 		if check.Partial {
-			return set(self, CausePeerCheck, "the check given with WithPeerCheck refused the %s: %s (it ran from VerifyPeerCertificate with only PeerCertificates and VerifiedChains set, because the config's VerifyConnection was replaced, or wrapped, which VerifyPeerCertificate cannot tell apart: use NewClient, or do your own checking in a WithPeerCheck check rather than in a VerifyConnection hook)", peer, safetext.Escape(check.Err.Error(), 512))
+			return set(self, CausePeerCheck, "the check given with WithPeerCheck refused the %s: %s (it ran from VerifyPeerCertificate with only PeerCertificates and VerifiedChains set, because the config's VerifyConnection is no longer the library's: leave it as the library set it and give every check with WithPeerCheck, or use NewClient)", peer, safetext.Escape(check.Err.Error(), 512))
 		}
 		return set(self, CausePeerCheck, "the check given with WithPeerCheck refused the %s: %s", peer, safetext.Escape(check.Err.Error(), 512))
 
@@ -275,7 +279,11 @@ func classify(err error, in diagInfo) *HandshakeError {
 		if in.side == "server" {
 			return set(self, CausePeerCertRefused, "the client's certificate chain is below the security floor (%s); the client needs a certificate with an RSA key of at least %d bits or an EC key of at least %d bits, signed with SHA-256 or better", safetext.Escape(policy.Error(), 512), internal.MinRSABits, internal.MinECBits)
 		}
-		return set(self, CausePolicy, "the server's certificate chain is below the security floor (%s): %s; the server needs a certificate with an RSA key of at least %d bits or an EC key of at least %d bits, signed with SHA-256 or better (trusting more CAs does not help)", policyWhich(policy), policy.Reason, internal.MinRSABits, internal.MinECBits)
+		minRSA := internal.MinRSABits
+		if in.minRSA > 0 {
+			minRSA = in.minRSA // legacy mode's floor for a host in its scope
+		}
+		return set(self, CausePolicy, "the server's certificate chain is below the security floor (%s): %s; the server needs a certificate with an RSA key of at least %d bits or an EC key of at least %d bits, signed with SHA-256 or better (trusting more CAs does not help)", policyWhich(policy), policy.Reason, minRSA, internal.MinECBits)
 
 	case errors.As(err, &hostname):
 		he.Certificate = hostname.Certificate
@@ -287,6 +295,9 @@ func classify(err error, in diagInfo) *HandshakeError {
 
 	case errors.As(err, &invalid):
 		return classifyInvalid(he, in, invalid, verr, peer, self)
+
+	case verr != nil && text == textFIPSChain:
+		return set(self, CausePolicy, "the %s's certificate chain verified, but this program runs in FIPS 140-3 mode (GODEBUG=fips140=on or only), where crypto/tls accepts only chains whose keys and signatures FIPS 140-3 approves (RSA keys of at least 2048 bits, ECDSA on P-256, P-384 or P-521, Ed25519, SHA-256 or better), and none of the %s's chains is one; the %s needs such a certificate", peer, peer, peer)
 
 	case verr != nil:
 		if in.side == "server" {
@@ -799,7 +810,7 @@ func suiteSummary(in diagInfo) string {
 // the classifier was not told (Diagnose).
 func orNone(s string) string {
 	if s == "" {
-		return "as configured"
+		return "the trust as configured"
 	}
 	return s
 }

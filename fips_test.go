@@ -131,6 +131,9 @@ func TestFIPSMode(t *testing.T) {
 			t.Fatal("an RSA-1024 server certificate was accepted")
 		}
 		mustAs[*tls.CertificateVerificationError](t, err)
+		if he := tlsdefault.Diagnose(err); he.Cause != tlsdefault.CausePolicy || !strings.Contains(he.Error(), "FIPS 140-3 mode") {
+			t.Errorf("Diagnose: cause %v: %v; want the policy of FIPS 140-3 mode explained", he.Cause, he)
+		}
 	})
 
 	// A peer outside FIPS mode offering only what FIPS mode removed.

@@ -449,18 +449,18 @@ func WithALPN(protos ...string) Option {
 // from GetConfigForClient, with the whole state; on a client of NewClient
 // after the replaced hook, by the dialler, with the whole state; on a
 // config from ClientConfig or NewTransport's TLSClientConfig whose
-// VerifyConnection was replaced, from VerifyPeerCertificate on full
-// handshakes, where crypto/tls gives only PeerCertificates and
-// VerifiedChains: a check that needs more then refuses the peer, and the
-// *PeerCheckError has Partial set and says so (fail closed). This holds
-// also for a VerifyConnection that wraps the library's (which then runs
-// the checks again with the whole state): VerifyPeerCertificate, called
-// first, cannot tell a wrapper from a replacement. On such a config, do
-// your own checking in a WithPeerCheck check rather than in a
-// VerifyConnection hook, or use NewClient. A clone of NewTransport's
-// transport (Transport.Clone) whose TLSClientConfig.VerifyConnection is
-// replaced runs no check (see SECURITY.md): replace the hook on the
-// original transport's TLSClientConfig, or wrap it.
+// VerifyConnection is no longer the library's (replaced, or wrapped: the
+// library cannot tell whether a wrapper calls it), from
+// VerifyPeerCertificate on full handshakes, where crypto/tls gives only
+// PeerCertificates and VerifiedChains: a check that needs more then
+// refuses the peer, and the *PeerCheckError has Partial set and says so
+// (fail closed); a wrapper that calls the library's VerifyConnection
+// then has the checks run again there, with the whole state. So with
+// WithPeerCheck, leave that VerifyConnection as the library set it and
+// give every check with WithPeerCheck, or use NewClient. A clone of
+// NewTransport's transport (Transport.Clone) whose
+// TLSClientConfig.VerifyConnection is replaced runs no check (see
+// SECURITY.md); one that wraps the library's hook runs them there.
 //
 // On a server with WithClientAuth(tls.VerifyClientCertIfGiven) (or
 // without WithClientAuth), check also runs for a client that sent no

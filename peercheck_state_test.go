@@ -158,10 +158,10 @@ func TestPeerCheckVerifyConnectionReplaced(t *testing.T) {
 	cfg.VerifyConnection = acceptAll
 	_, err = handshake(t, cfg, srv)
 	pe, ok := errors.AsType[*tlsdefault.PeerCheckError](err)
-	if !ok || !pe.Partial || !strings.Contains(err.Error(), "VerifyConnection was replaced") {
+	if !ok || !pe.Partial || !strings.Contains(err.Error(), "VerifyConnection is no longer the library's") {
 		t.Fatalf("a check needing the name, VerifyConnection replaced: %v", err)
 	}
-	if he := tlsdefault.Diagnose(err); he.Cause != tlsdefault.CausePeerCheck || !strings.Contains(he.Error(), "VerifyConnection was replaced") {
+	if he := tlsdefault.Diagnose(err); he.Cause != tlsdefault.CausePeerCheck || !strings.Contains(he.Error(), "VerifyConnection is no longer the library's") {
 		t.Fatalf("Diagnose: %v (cause %v)", he, he.Cause)
 	}
 	// Untouched, the same check passes.
@@ -171,5 +171,38 @@ func TestPeerCheckVerifyConnectionReplaced(t *testing.T) {
 	}
 	if _, err := handshake(t, cfg2, srv); err != nil {
 		t.Fatalf("the same check with the hooks untouched: %v", err)
+	}
+}
+
+// A VerifyConnection that wraps the library's is, to the library, no
+// longer its own: the checks run from VerifyPeerCertificate too (with the
+// certificates), then again in the library's VerifyConnection. A check of
+// the certificates alone behaves the same; one that refuses still refuses.
+func TestPeerCheckVerifyConnectionWrapped(t *testing.T) {
+	ca := testpki.NewCA(t)
+	srv := &tls.Config{Certificates: []tls.Certificate{ca.Server(t, "localhost").TLS()}}
+	for _, tc := range []struct {
+		name   string
+		allow  []string
+		refuse bool
+	}{{"allowed", []string{"localhost"}, false}, {"denied", []string{"other.example"}, true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			a := &allowList{}
+			a.set(tc.allow...)
+			cfg, err := tlsdefault.ClientConfig(tlsdefault.WithCAData(ca.CertPEM()), tlsdefault.WithPeerCheck(a.check))
+			if err != nil {
+				t.Fatal(err)
+			}
+			ours := cfg.VerifyConnection
+			wrapped := 0
+			cfg.VerifyConnection = func(cs tls.ConnectionState) error { wrapped++; return ours(cs) }
+			_, err = handshake(t, cfg, srv)
+			if tc.refuse != errors.Is(err, errDenied) || (!tc.refuse && err != nil) {
+				t.Fatalf("wrapped VerifyConnection, %s: %v", tc.name, err)
+			}
+			if !tc.refuse && wrapped != 1 {
+				t.Fatalf("the wrapper ran %d times", wrapped)
+			}
+		})
 	}
 }

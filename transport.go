@@ -320,6 +320,15 @@ func (c *client) verifyPeer(raw [][]byte, chains [][]*x509.Certificate, runCheck
 	return nil
 }
 
+// minRSAFor is the RSA floor for the server named host: legacy mode's for
+// a host in its scope, the default otherwise.
+func minRSAFor(l legacyhook.Hook, host string) int {
+	if l == nil {
+		return internal.MinRSABits
+	}
+	return l.MinRSABits(host)
+}
+
 // partialStateError marks the refusal err of a peer check that ran from
 // VerifyPeerCertificate (PeerCheckError.Partial), for its message to say
 // why the check saw only part of the state.
@@ -576,7 +585,7 @@ func (c *client) dialTLS(t *http.Transport) func(ctx context.Context, network, a
 			cs := tc.ConnectionState()
 			return nil, classify(err, diagInfo{
 				side: "client", host: hostForMessage(host, name), trust: c.live.Latest().Describe, pool: c.live.Latest().Pool, minVersion: cfg.MinVersion, maxVersion: cfg.MaxVersion,
-				legacy: c.legacy != nil, legacyScoped: c.legacy != nil && c.legacy.Scoped(), inScope: inLegacy,
+				legacy: c.legacy != nil, legacyScoped: c.legacy != nil && c.legacy.Scoped(), inScope: inLegacy, minRSA: minRSAFor(c.legacy, name),
 				watched: true, certRequested: w.requested, certSent: w.sent, afterFinished: w.afterFinished,
 				certWithheld: w.withheld, acceptableCAs: w.acceptable,
 				serverHello: cs.Version != 0, version: cs.Version,

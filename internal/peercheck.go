@@ -16,17 +16,15 @@ type PeerCheckError struct {
 	Err error
 	// Partial is set when the check ran on a client from
 	// VerifyPeerCertificate, because the config's VerifyConnection was
-	// replaced by a hook that is not the library's (one that wraps the
-	// library's too: VerifyPeerCertificate cannot tell): the
-	// ConnectionState then had only PeerCertificates and VerifiedChains
-	// set.
+	// replaced by a hook that is not the library's: the ConnectionState
+	// then had only PeerCertificates and VerifiedChains set.
 	Partial bool
 }
 
 func (e *PeerCheckError) Error() string {
 	msg := "tlsdefault: the " + e.Peer + " was refused by the WithPeerCheck check: " + e.Err.Error()
 	if e.Partial {
-		msg += " (the check ran from VerifyPeerCertificate with only PeerCertificates and VerifiedChains set, because the config's VerifyConnection was replaced, or wrapped: VerifyPeerCertificate, which crypto/tls calls first, cannot tell a hook that calls the library's from one that does not; use NewClient, whose checks always see the whole state, or do your own checking in a WithPeerCheck check rather than in a VerifyConnection hook)"
+		msg += " (the check ran from VerifyPeerCertificate with only PeerCertificates and VerifiedChains set, because the config's VerifyConnection is no longer the library's: leave it as the library set it and give every check with WithPeerCheck, or use NewClient, whose checks always see the whole state)"
 	}
 	return msg
 }

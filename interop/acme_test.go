@@ -123,40 +123,28 @@ func waitTCP(t *testing.T, addr string) {
 	t.Fatalf("%s never accepted a connection", addr)
 }
 
-// TestAutocertTLSALPN01: an autocert.Manager behind tlsdefault.Listen
-// obtains a certificate from Pebble by TLS-ALPN-01 during the first
-// handshake for a name, serves it over HTTP/2, and refuses a name outside
-// its HostPolicy with an explained log line.
-func TestAutocertTLSALPN01(t *testing.T) {
-	pebble, challtest := need(t, "pebble"), need(t, "pebble-challtestsrv")
-	src := pebbleSource(t)
-	pebbleCA := filepath.Join(src, "test", "certs", "pebble.minica.pem")
+// pebble is a running Pebble, with pebble-challtestsrv as its DNS server
+// answering 127.0.0.1 for every name.
+type pebble struct {
+	// dirURL is the ACME directory.
+	dirURL string
+	// caFile is Pebble's own test CA, which issued its HTTPS certificate.
+	caFile string
+	// http is a tlsdefault client trusting caFile, for ACME clients that
+	// take one.
+	http *http.Client
+	// root is the root that issues the certificates Pebble signs, from its
+	// management endpoint (a new one at each Pebble start).
+	root []byte
+}
 
-	// The library's listener first: Pebble's TLS-ALPN-01 port points at it.
-	logs := &syncBuffer{}
-	m := &autocert.Manager{
-		Prompt:     autocert.AcceptTOS,
-		HostPolicy: autocert.HostWhitelist("www.example.com"),
-		Cache:      autocert.DirCache(t.TempDir()),
-	}
-	ln, err := tlsdefault.Listen("tcp", "127.0.0.1:0",
-		tlsdefault.WithCertificateSource(m),
-		tlsdefault.WithALPN(acme.ALPNProto),
-		// The first handshake for a name waits for the whole ACME order.
-		tlsdefault.WithHandshakeTimeout(90*time.Second),
-		tlsdefault.WithErrorLog(log.New(logs, "", 0)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := tlsdefault.NewServer(ln, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprintf(w, "hello %s over %s", r.Host, r.Proto)
-	}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
-	tlsPort := ln.Addr().(*net.TCPAddr).Port
+// startPebble starts pebble-challtestsrv and Pebble until the test ends,
+// with Pebble's TLS-ALPN-01 validation dialling 127.0.0.1:tlsPort.
+func startPebble(t *testing.T, tlsPort int) *pebble {
+	t.Helper()
+	pebbleBin, challtest := need(t, "pebble"), need(t, "pebble-challtestsrv")
+	src := pebbleSource(t)
+	p := &pebble{caFile: filepath.Join(src, "test", "certs", "pebble.minica.pem")}
 
 	// pebble-challtestsrv answers every name with 127.0.0.1; its other
 	// challenge servers are off.
@@ -185,33 +173,72 @@ func TestAutocertTLSALPN01(t *testing.T) {
 		t.Fatal(err)
 	}
 	// No random sleeps before validation, no random nonce rejections:
-	// the test is about the TLS path, not ACME client retries.
-	start(t, []string{"PEBBLE_VA_NOSLEEP=1", "PEBBLE_WFE_NONCEREJECT=0", "PEBBLE_AUTHZREUSE=0"}, pebble, "-config", cfgFile, "-dnsserver", dnsAddr)
+	// the tests are about the TLS path, not ACME client retries.
+	start(t, []string{"PEBBLE_VA_NOSLEEP=1", "PEBBLE_WFE_NONCEREJECT=0", "PEBBLE_AUTHZREUSE=0"}, pebbleBin, "-config", cfgFile, "-dnsserver", dnsAddr)
 	waitTCP(t, acmeAddr)
 	waitTCP(t, mgmtAddr)
+	p.dirURL = "https://" + acmeAddr + "/dir"
 
-	// autocert talks to Pebble through a tlsdefault client that trusts
-	// Pebble's own test CA (which issued its HTTPS certificate).
-	acmeHTTP, err := tlsdefault.NewClient(tlsdefault.WithCAFile(pebbleCA))
+	var err error
+	p.http, err = tlsdefault.NewClient(tlsdefault.WithCAFile(p.caFile))
 	if err != nil {
 		t.Fatal(err)
 	}
-	m.Client = &acme.Client{DirectoryURL: "https://" + acmeAddr + "/dir", HTTPClient: acmeHTTP}
-
-	// The root that issues the certificates Pebble signs, from its
-	// management endpoint (a new one at each Pebble start).
-	resp, err := acmeHTTP.Get("https://" + mgmtAddr + "/roots/0")
+	resp, err := p.http.Get("https://" + mgmtAddr + "/roots/0")
 	if err != nil {
 		t.Fatalf("Pebble's issuing root: %v", err)
 	}
-	root, err := io.ReadAll(resp.Body)
+	p.root, err = io.ReadAll(resp.Body)
 	resp.Body.Close()
 	if err != nil || resp.StatusCode != 200 {
 		t.Fatalf("Pebble's issuing root: %d %v", resp.StatusCode, err)
 	}
+	return p
+}
 
-	// A client for the served name: trusts only Pebble's issuing root and
-	// dials the listener for any name.
+// reservePort listens on a loopback port for the library's listener, so
+// that Pebble can be told where TLS-ALPN-01 validation connects before the
+// certificate source exists.
+func reservePort(t *testing.T) (net.Listener, int) {
+	t.Helper()
+	inner, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { inner.Close() })
+	return inner, inner.Addr().(*net.TCPAddr).Port
+}
+
+// serveSource serves a page on inner through the library's listener and
+// server, with certificates from src and the ACME TLS-ALPN-01 protocol
+// accepted; it returns the listener's log.
+func serveSource(t *testing.T, inner net.Listener, src tlsdefault.CertificateSource) *syncBuffer {
+	t.Helper()
+	logs := &syncBuffer{}
+	ln, err := tlsdefault.NewListener(inner,
+		tlsdefault.WithCertificateSource(src),
+		tlsdefault.WithALPN(acme.ALPNProto),
+		// The first handshake for a name waits for the whole ACME order.
+		tlsdefault.WithHandshakeTimeout(90*time.Second),
+		tlsdefault.WithErrorLog(log.New(logs, "", 0)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := tlsdefault.NewServer(ln, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "hello %s over %s", r.Host, r.Proto)
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	return logs
+}
+
+// pinnedClient is a tlsdefault client that trusts only root and dials addr
+// for any name.
+func pinnedClient(t *testing.T, root []byte, addr string) (*http.Client, *http.Transport) {
+	t.Helper()
 	client, err := tlsdefault.NewClient(tlsdefault.WithCAData(root), tlsdefault.WithHandshakeTimeout(90*time.Second))
 	if err != nil {
 		t.Fatal(err)
@@ -219,64 +246,114 @@ func TestAutocertTLSALPN01(t *testing.T) {
 	client.Timeout = 2 * time.Minute
 	tr := client.Transport.(*http.Transport)
 	tr.DialContext = func(ctx context.Context, network, _ string) (net.Conn, error) {
-		return (&net.Dialer{}).DialContext(ctx, network, ln.Addr().String())
+		return (&net.Dialer{}).DialContext(ctx, network, addr)
 	}
+	return client, tr
+}
+
+// checkServed fetches https://name/ with client and checks that the page
+// came over HTTP/2 with a verified certificate for name issued by Pebble.
+func checkServed(t *testing.T, client *http.Client, logs *syncBuffer, name string) {
+	t.Helper()
+	resp, err := client.Get("https://" + name + "/")
+	if err != nil {
+		t.Fatalf("GET: %v\nlistener log: %s", err, logs.String())
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if want := "hello " + name + " over HTTP/2.0"; resp.Proto != "HTTP/2.0" || string(body) != want {
+		t.Fatalf("%s %q, want HTTP/2.0 %q", resp.Proto, body, want)
+	}
+	leaf := resp.TLS.PeerCertificates[0]
+	if len(leaf.DNSNames) != 1 || leaf.DNSNames[0] != name || len(resp.TLS.VerifiedChains) == 0 {
+		t.Fatalf("served certificate: %v, chains %d", leaf.DNSNames, len(resp.TLS.VerifiedChains))
+	}
+	if !strings.Contains(leaf.Issuer.CommonName, "Pebble") {
+		t.Fatalf("issuer %q is not Pebble", leaf.Issuer)
+	}
+	t.Logf("served %q issued by %q", leaf.DNSNames, leaf.Issuer.CommonName)
+}
+
+// checkCached fetches a page again on a new connection and checks that it
+// does not wait for an ACME order.
+func checkCached(t *testing.T, client *http.Client, tr *http.Transport, name string) {
+	t.Helper()
+	tr.CloseIdleConnections()
+	begin := time.Now()
+	resp, err := client.Get("https://" + name + "/again")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if d := time.Since(begin); d > 5*time.Second {
+		t.Fatalf("second handshake took %v: the certificate was not cached", d)
+	}
+}
+
+// checkRefused checks that a handshake for name is refused: the client
+// gets an explained *tlsdefault.HandshakeError with the server's alert,
+// and the listener's log names the SNI name and contains every one of
+// explain.
+func checkRefused(t *testing.T, client *http.Client, logs *syncBuffer, name string, explain ...string) {
+	t.Helper()
+	_, err := client.Get("https://" + name + "/")
+	if err == nil {
+		t.Fatalf("%s was served", name)
+	}
+	// The client is told the server refused it (an internal_error
+	// alert: the source had no certificate), explained.
+	var he *tlsdefault.HandshakeError
+	var alert tls.AlertError
+	if !errors.As(err, &he) || !errors.As(err, &alert) {
+		t.Fatalf("client error is not an explained handshake failure with the server's alert: %v", err)
+	}
+	t.Logf("client: %v", err)
+	quoted := fmt.Sprintf("%q", name)
+	var got string
+	for range 100 {
+		if got = logs.String(); strings.Contains(got, quoted) {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if !strings.Contains(got, "SNI name "+quoted) || !strings.Contains(got, "WithCertificateSource") {
+		t.Fatalf("listener log does not explain the refusal of %s: %q", name, got)
+	}
+	for _, s := range explain {
+		if !strings.Contains(got, s) {
+			t.Fatalf("listener log does not say %q: %q", s, got)
+		}
+	}
+	t.Logf("listener: %s", strings.TrimSpace(got))
+}
+
+// TestAutocertTLSALPN01: an autocert.Manager behind tlsdefault's listener
+// obtains a certificate from Pebble by TLS-ALPN-01 during the first
+// handshake for a name, serves it over HTTP/2, and refuses a name outside
+// its HostPolicy with an explained log line.
+func TestAutocertTLSALPN01(t *testing.T) {
+	// The library's listener port first: Pebble's TLS-ALPN-01 port points at it.
+	inner, tlsPort := reservePort(t)
+	p := startPebble(t, tlsPort)
+
+	// autocert talks to Pebble through a tlsdefault client that trusts
+	// Pebble's own test CA (which issued its HTTPS certificate).
+	m := &autocert.Manager{
+		Prompt:     autocert.AcceptTOS,
+		HostPolicy: autocert.HostWhitelist("www.example.com"),
+		Cache:      autocert.DirCache(t.TempDir()),
+		Client:     &acme.Client{DirectoryURL: p.dirURL, HTTPClient: p.http},
+	}
+	logs := serveSource(t, inner, m)
+	client, tr := pinnedClient(t, p.root, inner.Addr().String())
 
 	t.Run("first handshake obtains the certificate", func(t *testing.T) {
-		resp, err := client.Get("https://www.example.com/")
-		if err != nil {
-			t.Fatalf("GET: %v\nlistener log: %s", err, logs.String())
-		}
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.Proto != "HTTP/2.0" || string(body) != "hello www.example.com over HTTP/2.0" {
-			t.Fatalf("%s %q", resp.Proto, body)
-		}
-		leaf := resp.TLS.PeerCertificates[0]
-		if len(leaf.DNSNames) != 1 || leaf.DNSNames[0] != "www.example.com" || len(resp.TLS.VerifiedChains) == 0 {
-			t.Fatalf("served certificate: %v, chains %d", leaf.DNSNames, len(resp.TLS.VerifiedChains))
-		}
-		if !strings.Contains(leaf.Issuer.CommonName, "Pebble") {
-			t.Fatalf("issuer %q is not Pebble", leaf.Issuer)
-		}
-		t.Logf("served %q issued by %q", leaf.DNSNames, leaf.Issuer.CommonName)
+		checkServed(t, client, logs, "www.example.com")
 	})
-
 	t.Run("second handshake is served from the cache", func(t *testing.T) {
-		tr.CloseIdleConnections()
-		begin := time.Now()
-		resp, err := client.Get("https://www.example.com/again")
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if d := time.Since(begin); d > 5*time.Second {
-			t.Fatalf("second handshake took %v: the certificate was not cached", d)
-		}
+		checkCached(t, client, tr, "www.example.com")
 	})
-
 	t.Run("name outside HostPolicy", func(t *testing.T) {
-		_, err := client.Get("https://other.example.com/")
-		if err == nil {
-			t.Fatal("a name outside HostPolicy was served")
-		}
-		// The client is told the server refused it (an internal_error
-		// alert: the source had no certificate), explained.
-		var he *tlsdefault.HandshakeError
-		var alert tls.AlertError
-		if !errors.As(err, &he) || !errors.As(err, &alert) {
-			t.Fatalf("client error is not an explained handshake failure with the server's alert: %v", err)
-		}
-		t.Logf("client: %v", err)
-		var got string
-		for range 100 {
-			if got = logs.String(); strings.Contains(got, `"other.example.com"`) {
-				break
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
-		if !strings.Contains(got, `SNI name "other.example.com"`) || !strings.Contains(got, "not configured") || !strings.Contains(got, "WithCertificateSource") {
-			t.Fatalf("listener log does not explain the refusal: %q", got)
-		}
+		checkRefused(t, client, logs, "other.example.com", "not configured")
 	})
 }

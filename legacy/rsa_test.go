@@ -1,6 +1,7 @@
 package legacy_test
 
 import (
+	"crypto/elliptic"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -171,6 +172,26 @@ func TestRSAFloorWithoutVerifyConnection(t *testing.T) {
 		pe, ok := errors.AsType[*tlsdefault.PolicyError](err)
 		if !ok || !strings.Contains(pe.Error(), "512 bits") {
 			t.Errorf("want a policy error about the 512-bit key: %v", err)
+		}
+	}
+}
+
+// The explanation of a chain refused by the policy names the RSA floor in
+// force for the host: legacy mode's (1024 bits) for a host in its scope,
+// 2048 bits for the others. The chain is refused for an EC key under 256
+// bits (a P-224 intermediate), which no scope allows.
+func TestPolicyExplanationNamesFloorInForce(t *testing.T) {
+	root := testpki.NewCA(t)
+	weak := root.Intermediate(t, testpki.ECDSACurve(elliptic.P224()))
+	leaf := weak.Server(t, "old.test", "new.test")
+	addr := hostPort(t, goServer(t, &tls.Config{Certificates: []tls.Certificate{leaf.TLS()}}))
+	c := newClient(t, tlsdefault.WithCAData(root.CertPEM()), legacy.Allow(legacy.ForHosts("old.test"), legacy.Quiet()))
+	redirect(t, c, map[string]string{"old.test": addr, "new.test": addr})
+	for host, want := range map[string]string{"old.test": "at least 1024 bits", "new.test": "at least 2048 bits"} {
+		_, err := get(c, "https://"+host+"/")
+		he, ok := errors.AsType[*tlsdefault.HandshakeError](err)
+		if !ok || he.Cause != tlsdefault.CausePolicy || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v; want a policy refusal naming an RSA key of %s", host, err, want)
 		}
 	}
 }
