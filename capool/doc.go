@@ -46,7 +46,11 @@
 // parse) are listed by [Pool.Problems], the first 16 bad blocks of a file
 // one by one and the rest counted. The system store is lenient: one odd
 // root does not empty it; but SSL_CERT_FILE or SSL_CERT_DIR set to
-// something that yields no certificate is an error of [System].
+// something that yields no certificate is an error of [System]. With
+// GODEBUG x509usefallbackroots=1 (which makes crypto/x509 answer with the
+// fallback roots a program registered, whatever the system holds),
+// [System] is the embedded Mozilla roots, described as such, and an error
+// if SSL_CERT_FILE or SSL_CERT_DIR is set too (the two contradict).
 //
 // # Hashed capath directories
 //

@@ -8,6 +8,8 @@ import (
 	"sync"
 
 	"golang.org/x/crypto/x509roots/fallback/bundle"
+
+	"github.com/tlsdefault/tlsdefault/internal/godebugenv"
 )
 
 // System returns a Pool holding the system's trust store, as
@@ -73,6 +75,17 @@ func (s *systemStore) listing() ([]entry, []error) {
 }
 
 func loadSystem() (*systemStore, error) {
+	if v, src := godebugenv.Lookup("x509usefallbackroots"); v == "1" {
+		// crypto/x509 then answers SystemCertPool with the fallback roots
+		// a program registered (golang.org/x/crypto/x509roots/fallback),
+		// whatever the system holds and SSL_CERT_FILE or SSL_CERT_DIR say.
+		if e := setSystemEnv(); e != "" {
+			return nil, &SourceError{Source: "system", Path: os.Getenv(e), Err: fmt.Errorf("set by %s, but GODEBUG x509usefallbackroots=1 (from %s) makes crypto/x509 use the fallback roots the program registered instead of it; unset one of them (or give the trust explicitly, with WithCAFile for example)", e, src)}
+		}
+		s := embeddedStore(bundle.Roots())
+		s.desc = "embedded Mozilla roots (GODEBUG x509usefallbackroots=1 asks for the fallback roots instead of the system store)"
+		return s, nil
+	}
 	pool, err := x509.SystemCertPool()
 	if err == nil && pool != nil && !pool.Equal(x509.NewCertPool()) {
 		return &systemStore{pool: pool, desc: "system store", list: listSystemRoots}, nil

@@ -102,6 +102,13 @@ func TestSystemEnv(t *testing.T) {
 			t.Errorf("%v: child %v, output lacks %q:\n%s", tt.env, err, tt.want, out)
 		}
 	}
+	// GODEBUG x509usefallbackroots=1 in the environment: crypto/x509 would
+	// answer with the fallback roots a program registered, whatever
+	// SSL_CERT_FILE says; the conflict is an error naming both.
+	out, err := runErr("SSL_CERT_FILE="+file, "GODEBUG=x509usefallbackroots=1")
+	if err == nil || !strings.Contains(out, "set by SSL_CERT_FILE, but GODEBUG x509usefallbackroots=1 (from the GODEBUG environment variable)") {
+		t.Errorf("SSL_CERT_FILE with GODEBUG x509usefallbackroots=1: child %v:\n%s", err, out)
+	}
 	if os.Geteuid() != 0 {
 		out, err := runErr("SSL_CERT_FILE=" + unreadable)
 		if err == nil || !strings.Contains(out, "set by SSL_CERT_FILE: permission denied") {

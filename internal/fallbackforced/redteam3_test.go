@@ -7,12 +7,14 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	_ "golang.org/x/crypto/x509roots/fallback" // what a program for a scratch container imports
 
 	"github.com/tlsdefault/tlsdefault"
+	"github.com/tlsdefault/tlsdefault/capool"
 	"github.com/tlsdefault/tlsdefault/internal/testpki"
 )
 
@@ -33,7 +35,9 @@ func TestRedteam3ForcedFallbackRoots(t *testing.T) {
 	os.Mkdir(os.Getenv("SSL_CERT_DIR"), 0o755)
 	cfg, err := tlsdefault.ClientConfig()
 	if err != nil {
-		t.Logf("refused (acceptable if it names x509usefallbackroots): %v", err)
+		if !strings.Contains(err.Error(), "x509usefallbackroots=1") || !strings.Contains(err.Error(), "SSL_CERT_FILE") {
+			t.Fatalf("refused, but the error does not name the setting and the variable: %v", err)
+		}
 		return
 	}
 	srv := &tls.Config{Certificates: []tls.Certificate{ca.Server(t, "localhost").TLS()}}
@@ -75,4 +79,23 @@ func pipe(t *testing.T) (client, server net.Conn) {
 	client.SetDeadline(time.Now().Add(10 * time.Second))
 	server.SetDeadline(time.Now().Add(10 * time.Second))
 	return client, server
+}
+
+// Without SSL_CERT_FILE or SSL_CERT_DIR, GODEBUG x509usefallbackroots=1
+// asks for the fallback roots: the system store is the embedded Mozilla
+// roots (the data x509roots/fallback registers), described as such, and
+// listed.
+func TestFallbackRootsDescribed(t *testing.T) {
+	t.Setenv("SSL_CERT_FILE", "")
+	t.Setenv("SSL_CERT_DIR", "")
+	p, err := capool.System()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := p.Describe(); !strings.Contains(d, "x509usefallbackroots=1") || !strings.Contains(d, "Mozilla") {
+		t.Errorf("described as %q", d)
+	}
+	if n := p.Len(); n < 100 {
+		t.Errorf("%d certificates listed; want the embedded Mozilla roots", n)
+	}
 }
