@@ -72,8 +72,9 @@
 // not).
 //
 // A hashed CA directory (OpenSSL's <hash>.N layout) is read as OpenSSL
-// finds CAs in it, by subject hash. [NewClient] reads nothing of it when
-// called: its dialler verifies each connection by looking up the CAs the
+// finds CAs in it, by subject hash. [NewClient] reads no CA of it when
+// called (only its first names, to tell it from a directory of plain
+// files): its dialler verifies each connection by looking up the CAs the
 // chain names (a few stat calls, whatever the size of the directory),
 // with crypto/tls's checks and errors. [ClientConfig] and [NewTransport]
 // read every CA of it into RootCAs when called, for crypto/tls to verify;

@@ -744,8 +744,9 @@ func hostForMessage(host, serverName string) string {
 // TLSClientConfig is widened for every host, as NewTransport's is, and a
 // proxy changes nothing.
 //
-// With a hashed WithCAPath, NewClient reads nothing of the directory
-// when called, and the dialler verifies each connection by looking up
+// With a hashed WithCAPath, NewClient reads no CA of the directory when
+// called (only its first names, one small read, to tell a hashed
+// directory from one of plain files), and the dialler verifies each connection by looking up
 // the issuers' <hash>.N files as OpenSSL does (capool's Pool.Verify: a
 // few stat calls, whatever the size of the directory): a CA added is
 // trusted at the next connection and one deleted refused, resumed
