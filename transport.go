@@ -129,7 +129,10 @@ func describeTrust(p *capool.Pool) string {
 // exactly as crypto/tls checks it, so tls.Dial by IP address works.
 //
 // The chain policy is applied by both VerifyPeerCertificate and
-// VerifyConnection: wrap them if you need your own check. No single field assignment makes
+// VerifyConnection. Give your own checks of the server with WithPeerCheck,
+// which sees the whole ConnectionState (a VerifyConnection of your own,
+// wrapping or replacing the library's, makes those checks run with the
+// certificates only; see WithPeerCheck). No single field assignment makes
 // the config accept a server that crypto/tls with the same roots would
 // refuse: replacing one of the two hooks leaves the other; RootCAs, Time
 // and ServerName set on it are used by crypto/tls as for any config; and
