@@ -173,54 +173,45 @@ func New(interval time.Duration, files []string, dirs []Dir) (*Watcher, error) {
 func NewAround(interval time.Duration, files []string, dirs []Dir, read func() (hashed map[string]bool, err error)) (*Watcher, error) {
 	w := &Watcher{files: files, dirs: dirs, interval: interval, now: time.Now}
 	start := w.now()
-	pre := &Watcher{files: files, interval: interval, now: w.now}
-	st, err := pre.stampAll(nil)
-	if err != nil {
-		return nil, err
+	st := make(map[string]Stamp)
+	for _, p := range files {
+		fst, err := Stat(p, false, start)
+		if err != nil {
+			return nil, err
+		}
+		st[p] = fst
 	}
-	dirStamps := make(map[string]Stamp, len(dirs))
 	for _, d := range dirs {
 		ds, err := Stat(d.Path, false, start)
 		if err != nil {
 			return nil, err
 		}
-		dirStamps[d.Path] = ds
+		st[d.Path] = ds
 	}
 	hashed, err := read()
 	if err != nil {
 		return nil, err
 	}
 	after := w.now()
+	// recent: changed after read began, or so close before that the file
+	// system's clock cannot tell; read may have seen another version.
+	recent := func(s Stamp) bool { return max(s.Mtime, s.Ctime) >= start.UnixNano()-int64(racyWindow) }
 	for _, d := range dirs {
-		st[d.Path] = dirStamps[d.Path]
 		if hashed[d.Path] {
 			st[stoppedKey(d.Path)] = Stamp{}
 			continue
 		}
-		if max(dirStamps[d.Path].Mtime, dirStamps[d.Path].Ctime) >= start.UnixNano()-int64(racyWindow) {
-			st[forceKey] = Stamp{}
-		}
-		names, stopped, err := readNames(d)
+		force := recent(st[d.Path])
+		stopped, err := stampEntries(d, st, func(p string) (Stamp, error) {
+			fst, err := Stat(p, false, after)
+			force = force || err == nil && recent(fst)
+			return fst, err
+		})
 		if err != nil {
 			return nil, err
 		}
-		if stopped { // hashed names appeared after read: reload
+		if force || stopped { // stopped: hashed names appeared after read
 			st[forceKey] = Stamp{}
-			continue
-		}
-		for _, n := range names {
-			p := filepath.Join(d.Path, n)
-			fst, err := Stat(p, false, after)
-			if err != nil {
-				if errors.Is(err, fs.ErrNotExist) {
-					continue
-				}
-				return nil, err
-			}
-			st[p] = fst
-			if max(fst.Mtime, fst.Ctime) >= start.UnixNano()-int64(racyWindow) {
-				st[forceKey] = Stamp{} // may have changed after read saw it
-			}
 		}
 	}
 	w.stamps = st
@@ -273,26 +264,42 @@ func (w *Watcher) stampAll(prev map[string]Stamp) (map[string]Stamp, error) {
 			out[stoppedKey(d.Path)] = Stamp{}
 			continue
 		}
-		names, stopped, err := readNames(d)
+		stopped, err := stampEntries(d, out, func(p string) (Stamp, error) {
+			old, had := prev[p]
+			return Stat(p, had && old.Hashed, now)
+		})
 		if err != nil {
 			return nil, err
 		}
 		if stopped {
 			out[stoppedKey(d.Path)] = Stamp{}
-			continue
-		}
-		sort.Strings(names)
-		for _, n := range names {
-			p := filepath.Join(d.Path, n)
-			if err := add(p); err != nil {
-				if errors.Is(err, fs.ErrNotExist) {
-					continue // a dangling link, or removed since the listing
-				}
-				return nil, err
-			}
 		}
 	}
 	return out, nil
+}
+
+// stampEntries reads the names of d and puts the stamp of each one Match
+// accepts into out, leaving out names gone since the listing (a dangling
+// link, or removed); it reports whether Stop ended the read, in which case
+// no entry is stamped.
+func stampEntries(d Dir, out map[string]Stamp, stamp func(path string) (Stamp, error)) (stopped bool, err error) {
+	names, stopped, err := readNames(d)
+	if err != nil || stopped {
+		return stopped, err
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		p := filepath.Join(d.Path, n)
+		st, err := stamp(p)
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				continue
+			}
+			return false, err
+		}
+		out[p] = st
+	}
+	return false, nil
 }
 
 // readNames lists the names of d that Match accepts, in batches, stopping
