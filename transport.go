@@ -543,10 +543,17 @@ func (c *client) dialTLS(t *http.Transport) func(ctx context.Context, network, a
 			}
 		}
 		if internal.SamePeerHook(cfg.VerifyPeerCertificate, c.peerHook) {
-			// The checks run with the whole state: in verify, or in the
-			// wrapper above after a replaced VerifyConnection.
-			cfg.VerifyPeerCertificate = func(raw [][]byte, chains [][]*x509.Certificate) error {
-				return c.verifyPeer(raw, chains, false)
+			if ours {
+				// verify, which the wrapper above calls on every
+				// handshake, does all that verifyPeer does (and the
+				// checks, with the whole state): not done twice.
+				cfg.VerifyPeerCertificate = nil
+			} else {
+				// The checks run with the whole state in the wrapper
+				// above, after the replaced VerifyConnection.
+				cfg.VerifyPeerCertificate = func(raw [][]byte, chains [][]*x509.Certificate) error {
+					return c.verifyPeer(raw, chains, false)
+				}
 			}
 		}
 		if lazy {
